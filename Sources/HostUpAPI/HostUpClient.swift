@@ -1,0 +1,287 @@
+import AsyncHTTPClient
+import FoundationEssentials
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// A client for the HostUp routed-IPv6 API (`/api/v2/routed-ipv6`).
+///
+/// Every request carries `Authorization: Bearer <token>` (omitted when the token is empty), `Accept: application/json` and
+/// `User-Agent: hostup-routed/<version>`; request bodies are JSON with `Content-Type: application/json`.
+/// Each request must complete within ``Configuration/requestTimeout``, and its response body may not exceed
+/// ``Configuration/maximumResponseBytes``.
+///
+/// Errors are always ``HostUpAPIError`` (or `CancellationError` when the calling task is cancelled), and
+/// never contain the token; the token is never logged either. The client is a value: copies share the
+/// underlying `HTTPClient`, which the caller owns (``HostUpClient/withClient(configuration:logger:_:)``
+/// creates and shuts one down for you).
+public struct HostUpClient: Sendable {
+    /// The outcome of a conditional fetch of the state document.
+    public enum FetchResult: Hashable, Sendable {
+        /// `200`: the document, with the `ETag` to send as `If-None-Match` next time (if the server sent one).
+        case modified(RoutedIPv6State, etag: String?)
+        /// `304 Not Modified`: the document is unchanged since the `ETag` that was sent.
+        case notModified
+    }
+
+    /// The configuration this client was created with.
+    public let configuration: Configuration
+    private let httpClient: HTTPClient
+    private let logger: Logger
+
+    /// Creates a client.
+    ///
+    /// - Parameters:
+    ///   - configuration: Base URL, token, timeouts (validated when the configuration was created).
+    ///   - httpClient: The HTTP client to use. Defaults to `HTTPClient.shared`, which keeps its own connect
+    ///     timeout; build one from ``Configuration/httpClientConfiguration`` to apply ``Configuration/connectTimeout``.
+    ///   - logger: Receives one debug line per request (method, path, status); never the token.
+    public init(configuration: Configuration, httpClient: HTTPClient = .shared, logger: Logger) {
+        self.configuration = configuration
+        self.httpClient = httpClient
+        self.logger = logger
+    }
+
+    /// Runs `body` with a client backed by a new `HTTPClient` built from
+    /// ``Configuration/httpClientConfiguration``, and shuts that HTTP client down afterwards.
+    ///
+    /// - Parameters:
+    ///   - configuration: The client configuration.
+    ///   - logger: The logger for the client.
+    ///   - body: The work to do with the client.
+    /// - Returns: What `body` returns.
+    /// - Throws: What `body` throws.
+    public static func withClient<Result>(
+        configuration: Configuration,
+        logger: Logger,
+        _ body: (HostUpClient) async throws -> Result
+    ) async throws -> Result {
+        try await HTTPClient.withHTTPClient(configuration: configuration.httpClientConfiguration) { httpClient in
+            try await body(HostUpClient(configuration: configuration, httpClient: httpClient, logger: logger))
+        }
+    }
+
+    /// Fetches the account's routed IPv6 state: `GET /api/v2/routed-ipv6`.
+    ///
+    /// Needs a token with the scopes `read:network` and `read:vm`.
+    ///
+    /// - Parameter etag: The `ETag` of the last document received; sent as `If-None-Match`.
+    /// - Returns: ``FetchResult/modified(_:etag:)`` with the document, or ``FetchResult/notModified`` on `304`.
+    /// - Throws: ``HostUpAPIError``: ``HostUpAPIError/Code/transport``, ``HostUpAPIError/Code/decoding`` (the
+    ///   document did not decode, e.g. `pools` is not an array), or a status code (`unauthorized`,
+    ///   `forbidden`, `rateLimited`, `httpStatus`, …).
+    public func routedIPv6State(ifNoneMatch etag: String? = nil) async throws -> FetchResult {
+        var headers = HTTPHeaders()
+        if let etag { headers.add(name: "If-None-Match", value: etag) }
+        let response = try await send(.GET, path: Endpoint.routedIPv6, headers: headers)
+        if response.status == .notModified, etag != nil { return .notModified }
+        let state = try response.decode(RoutedIPv6State.self)
+        return .modified(state, etag: response.headers.first(name: "ETag"))
+    }
+
+    /// Adds the account-level /48: `POST /api/v2/routed-ipv6` with `{"action":"allocate_pool"}`.
+    ///
+    /// Needs the scope `write:network`.
+    ///
+    /// - Returns: The updated state document (`201`).
+    /// - Throws: ``HostUpAPIError``; ``HostUpAPIError/Code/conflict`` when the account already has a /48.
+    public func allocatePool() async throws -> RoutedIPv6State {
+        let response = try await send(.POST, path: Endpoint.routedIPv6, body: RoutedIPv6Request.allocatePool)
+        return try response.decode(RoutedIPv6State.self)
+    }
+
+    /// Routes a /48, /56 or /64 of a pool to a VPS: `POST /api/v2/routed-ipv6` with `"action": "create_route"`.
+    ///
+    /// Needs the scope `write:network`. Without `prefix` the server picks the first free child prefix.
+    ///
+    /// - Parameter request: The pool, VPS, prefix length, and optional prefix and label.
+    /// - Returns: The updated state document (`201`).
+    /// - Throws: ``HostUpAPIError``; `httpStatus` 400 with ``HostUpAPIError/problem`` `errors[]` for invalid
+    ///   fields, ``HostUpAPIError/Code/conflict`` for an overlap or no capacity.
+    public func createRoute(_ request: CreateRouteRequest) async throws -> RoutedIPv6State {
+        let response = try await send(.POST, path: Endpoint.routedIPv6, body: request)
+        return try response.decode(RoutedIPv6State.self)
+    }
+
+    /// Deletes a route: `DELETE /api/v2/routed-ipv6/routes/{id}`.
+    ///
+    /// Needs the scope `write:network`.
+    ///
+    /// - Parameter id: The route id (percent-encoded into the path).
+    /// - Returns: The updated state document, or `nil` when the server answered without a body (`204`).
+    /// - Throws: ``HostUpAPIError``; ``HostUpAPIError/Code/notFound`` for an unknown route.
+    public func deleteRoute(id: String) async throws -> RoutedIPv6State? {
+        let response = try await send(.DELETE, path: Endpoint.route(id: id))
+        if response.body.readableBytes == 0 { return nil }
+        return try response.decode(RoutedIPv6State.self)
+    }
+
+    /// Releases a pool that has no routes left: `DELETE /api/v2/routed-ipv6/{id}`.
+    ///
+    /// Needs the scope `write:network`.
+    ///
+    /// - Parameter id: The pool id (percent-encoded into the path).
+    /// - Returns: `{released, cooldownUntil}`.
+    /// - Throws: ``HostUpAPIError``; ``HostUpAPIError/Code/conflict`` while the pool still has routes,
+    ///   ``HostUpAPIError/Code/notFound`` for an unknown pool.
+    public func releasePool(id: String) async throws -> ReleasedPool {
+        let response = try await send(.DELETE, path: Endpoint.pool(id: id))
+        return try response.decode(ReleasedPool.self)
+    }
+}
+
+// MARK: - Transport
+
+extension HostUpClient {
+    /// A complete response: status, headers and the collected body.
+    struct Response {
+        var method: HTTPMethod
+        var path: String
+        var status: HTTPResponseStatus
+        var headers: HTTPHeaders
+        var body: ByteBuffer
+
+        /// Decodes the body as `T`.
+        ///
+        /// - Throws: ``HostUpAPIError`` ``HostUpAPIError/Code/decoding``, naming the coding path.
+        func decode<T: Decodable>(_ type: T.Type) throws -> T {
+            do {
+                return try JSONDecoder().decode(T.self, from: Data(body.readableBytesView))
+            } catch let error as DecodingError {
+                throw HostUpAPIError(
+                    code: .decoding,
+                    message: "\(method) \(path): \(status.code) answer is not a valid \(T.self) document: "
+                        + DecodingErrorDescription.describe(error),
+                    status: Int(status.code),
+                    cause: error
+                )
+            } catch {
+                throw HostUpAPIError(
+                    code: .decoding,
+                    message: "\(method) \(path): \(status.code) answer is not valid JSON",
+                    status: Int(status.code),
+                    cause: error
+                )
+            }
+        }
+    }
+
+    private func send(_ method: HTTPMethod, path: String, headers extra: HTTPHeaders = [:]) async throws -> Response {
+        try await send(method, path: path, headers: extra, body: nil)
+    }
+
+    private func send(_ method: HTTPMethod, path: String, body: some Encodable) async throws -> Response {
+        let data: Data
+        do {
+            data = try JSONEncoder().encode(body)
+        } catch {
+            throw HostUpAPIError(code: .decoding, message: "\(method) \(path): cannot encode the request body", cause: error)
+        }
+        return try await send(method, path: path, headers: [:], body: ByteBuffer(bytes: data))
+    }
+
+    private func send(
+        _ method: HTTPMethod,
+        path: String,
+        headers extra: HTTPHeaders,
+        body: ByteBuffer?
+    ) async throws -> Response {
+        var request = HTTPClientRequest(url: configuration.url(path: path))
+        request.method = method
+        if !configuration.token.isEmpty {
+            request.headers.add(name: "Authorization", value: "Bearer \(configuration.token)")
+        }
+        request.headers.add(name: "Accept", value: "application/json")
+        request.headers.add(name: "User-Agent", value: configuration.userAgent)
+        request.headers.add(contentsOf: extra)
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(body)
+        }
+
+        let start = ContinuousClock.now
+        let deadline = NIODeadline.now() + TimeAmount(configuration.requestTimeout)
+        let status: HTTPResponseStatus
+        let headers: HTTPHeaders
+        let collected: ByteBuffer
+        do {
+            // NOTE: AsyncHTTPClient's deadline covers the whole exchange, body streaming included.
+            let response = try await httpClient.execute(request, deadline: deadline, logger: logger)
+            status = response.status
+            headers = response.headers
+            collected = try await response.body.collect(upTo: configuration.maximumResponseBytes)
+        } catch let error as NIOTooManyBytesError {
+            throw HostUpAPIError(
+                code: .decoding,
+                message: "\(method) \(path): response body exceeds \(configuration.maximumResponseBytes) bytes",
+                cause: error
+            )
+        } catch {
+            if Task.isCancelled { throw CancellationError() }
+            let failure = TransportFailure(error)
+            logger.debug(
+                "hostup api request failed",
+                metadata: [
+                    LogKey.method: "\(method)", LogKey.path: "\(path)", LogKey.error: "\(failure.summary)",
+                ]
+            )
+            throw HostUpAPIError(code: .transport, message: "\(method) \(path): \(failure.summary)", cause: error)
+        }
+        let elapsed = ContinuousClock.now - start
+        logger.debug(
+            "hostup api request",
+            metadata: [
+                LogKey.method: "\(method)", LogKey.path: "\(path)", LogKey.status: "\(status.code)",
+                LogKey.elapsed: "\(elapsed)",
+            ]
+        )
+
+        let response = Response(method: method, path: path, status: status, headers: headers, body: collected)
+        switch status.code {
+        case 200..<300, 304:
+            return response
+        default:
+            throw HostUpAPIError(response: response)
+        }
+    }
+}
+
+/// Log metadata keys of this module, in one place.
+enum LogKey {
+    static let method = "http.method"
+    static let path = "http.path"
+    static let status = "http.status"
+    static let elapsed = "http.elapsed"
+    static let error = "hostup.error"
+}
+
+/// Endpoint paths, with ids percent-encoded as single path segments (RFC 3986 §3.3).
+enum Endpoint {
+    static let routedIPv6 = "/api/v2/routed-ipv6"
+
+    static func route(id: String) -> String { "/api/v2/routed-ipv6/routes/\(percentEncoded(id))" }
+
+    static func pool(id: String) -> String { "/api/v2/routed-ipv6/\(percentEncoded(id))" }
+
+    /// Percent-encodes every byte of the UTF-8 form except RFC 3986 unreserved characters (ALPHA DIGIT - . _ ~).
+    static func percentEncoded(_ segment: String) -> String {
+        let hex: [Character] = Array("0123456789ABCDEF")
+        var result = ""
+        for byte in segment.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
+                UInt8(ascii: "~"):
+                result.append(Character(Unicode.Scalar(byte)))
+            default:
+                result.append("%")
+                result.append(hex[Int(byte >> 4)])
+                result.append(hex[Int(byte & 0x0F)])
+            }
+        }
+        // "." and ".." are dot-segments that URL normalisation would remove (RFC 3986 §5.2.4).
+        if result == "." { return "%2E" }
+        if result == ".." { return "%2E%2E" }
+        return result
+    }
+}

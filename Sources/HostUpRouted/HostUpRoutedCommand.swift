@@ -1,0 +1,14 @@
+import ArgumentParser
+
+@main
+struct HostUpRoutedCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hostup-routed",
+        abstract: "Routes the IPv6 prefixes HostUp assigns to this VPS into the Linux kernel.",
+        discussion: ExitCodes.help,
+        version: hostupRoutedVersion,
+        subcommands: [
+            RunCommand.self, SyncCommand.self, StatusCommand.self, CheckConfigCommand.self, CleanupCommand.self,
+        ]
+    )
+}

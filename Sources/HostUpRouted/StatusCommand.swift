@@ -1,0 +1,83 @@
+import ArgumentParser
+import FoundationEssentials
+import Reconciliation
+import RoutingAgent
+
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show the routes the agent applies, whether the kernel holds them, and the last sync.")
+
+    @OptionGroup var options: GlobalOptions
+
+    @Flag(name: .long, help: "Print JSON.")
+    var json = false
+
+    /// The `--json` document.
+    struct Report: Encodable {
+        var vpsId: String?
+        var lastSync: Date?
+        var lastAttempt: Date?
+        var lastError: String?
+        var inSync: Bool
+        var routes: [RouteStatus]
+        var pendingOperations: [String]
+        var refusals: [String]
+        var problems: [String]
+
+        struct RouteStatus: Encodable {
+            var id: String
+            var prefix: String
+            var label: String?
+            var applied: Bool
+            var awaitingRemovalSince: Date?
+        }
+    }
+
+    func run() async throws {
+        let wiring = try Wiring(options: options)
+        let agent = try wiring.agent(client: nil)
+        let reconciled: Agent.Reconciled
+        do {
+            reconciled = try await agent.reconcile(dryRun: true)
+        } catch {
+            printError("\(error)")
+            throw ExitCodes.kernel
+        }
+        let state = await agent.state
+        let pending = reconciled.plan.operations.map { "\($0)" }
+        let routes = state.routes.map { route in
+            Report.RouteStatus(
+                id: route.id, prefix: "\(route.prefix)", label: route.label,
+                applied: !reconciled.plan.routeIDs.values.contains(route.id)
+                    && !reconciled.plan.deferred.contains { $0.routeID == route.id },
+                awaitingRemovalSince: route.missingSince)
+        }
+        let report = Report(
+            vpsId: state.vpsID, lastSync: state.lastSync, lastAttempt: state.lastAttempt, lastError: state.lastError,
+            inSync: pending.isEmpty && reconciled.plan.deferred.isEmpty, routes: routes, pendingOperations: pending,
+            refusals: state.refusals, problems: reconciled.problems.map { "\($0)" } + reconciled.plan.deferred.map { "\($0)" })
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            encoder.dateEncodingStrategy = .iso8601
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            return
+        }
+        print("vps:        \(report.vpsId ?? "unknown (not synced yet)")")
+        print("last sync:  \(report.lastSync.map { "\($0) (\(Int(-$0.timeIntervalSinceNow)) s ago)" } ?? "never")")
+        if let error = report.lastError { print("last error: \(error)") }
+        print("kernel:     \(report.inSync ? "in sync" : "\(pending.count) operations pending")")
+        print("routes:")
+        if routes.isEmpty { print("  (none)") }
+        for route in routes {
+            var line = "  \(route.prefix)  \(route.id)"
+            if let label = route.label { line += "  \"\(label)\"" }
+            line += route.applied ? "  applied" : "  NOT applied"
+            if let since = route.awaitingRemovalSince { line += "  (no longer listed since \(since))" }
+            print(line)
+        }
+        for line in pending { print("  pending: \(line)") }
+        for line in report.refusals + report.problems { print("  ! \(line)") }
+    }
+}

@@ -1,0 +1,92 @@
+import CMnl
+import SystemPackage
+
+// Thin wrappers over libmnl's socket calls: they turn `-1`/`errno` into a thrown `Errno` and retry
+// `EINTR`, so callers never see an interrupted call (NIO `Syscalls.swift`).
+
+/// An open libmnl socket (`struct mnl_socket *`). Only ``NetlinkSocket`` holds one, behind its mutex.
+struct MnlSocketHandle {
+    fileprivate let pointer: OpaquePointer
+}
+
+private func currentErrno() -> Errno {
+    Errno(rawValue: cmnl_errno())
+}
+
+/// mnl_socket_open(3): opens a netlink socket of the given bus.
+func system_mnl_socket_open(bus: Int32) throws(Errno) -> MnlSocketHandle {
+    guard let pointer = mnl_socket_open(bus) else {
+        throw currentErrno()
+    }
+    return MnlSocketHandle(pointer: pointer)
+}
+
+/// mnl_socket_bind(3): binds to an automatically chosen port id and the given multicast groups.
+func system_mnl_socket_bind(_ socket: MnlSocketHandle, groups: UInt32) throws(Errno) {
+    if mnl_socket_bind(socket.pointer, groups, pid_t(MNL_SOCKET_AUTOPID)) < 0 {
+        throw currentErrno()
+    }
+}
+
+/// mnl_socket_get_portid(3): the port id the kernel assigned at bind time.
+func system_mnl_socket_get_portid(_ socket: MnlSocketHandle) -> UInt32 {
+    UInt32(mnl_socket_get_portid(socket.pointer))
+}
+
+/// mnl_socket_setsockopt(3): sets an `int` option at level `SOL_NETLINK`.
+func system_mnl_socket_setsockopt(_ socket: MnlSocketHandle, option: Int32, value: Int32) throws(Errno) {
+    var value = value
+    if mnl_socket_setsockopt(socket.pointer, option, &value, socklen_t(MemoryLayout<Int32>.size)) < 0 {
+        throw currentErrno()
+    }
+}
+
+/// setsockopt(2) `SO_RCVTIMEO`: bounds how long a receive waits for the kernel's answer.
+func system_set_receive_timeout(_ socket: MnlSocketHandle, seconds: Int) throws(Errno) {
+    var timeout = timeval(tv_sec: seconds, tv_usec: 0)
+    let fd = mnl_socket_get_fd(socket.pointer)
+    if setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size)) < 0 {
+        throw currentErrno()
+    }
+}
+
+/// mnl_socket_sendto(3): sends one datagram (one or several netlink messages); retries `EINTR`.
+func system_mnl_socket_sendto(_ socket: MnlSocketHandle, _ bytes: UnsafeRawBufferPointer) throws(Errno) -> Int {
+    while true {
+        let sent = mnl_socket_sendto(socket.pointer, bytes.baseAddress, bytes.count)
+        if sent >= 0 {
+            return sent
+        }
+        let errno = currentErrno()
+        if errno != .interrupted {
+            throw errno
+        }
+    }
+}
+
+/// mnl_socket_recvfrom(3): receives one datagram from the kernel; retries `EINTR`.
+///
+/// libmnl answers `ENOSPC` when the datagram was larger than the buffer (`MSG_TRUNC`).
+func system_mnl_socket_recvfrom(_ socket: MnlSocketHandle, _ buffer: UnsafeMutableRawBufferPointer) throws(Errno) -> Int
+{
+    while true {
+        let received = mnl_socket_recvfrom(socket.pointer, buffer.baseAddress, buffer.count)
+        if received >= 0 {
+            return received
+        }
+        let errno = currentErrno()
+        if errno != .interrupted {
+            throw errno
+        }
+    }
+}
+
+/// mnl_socket_close(3): closes the socket; errors are ignored, as after close(2) nothing can be retried.
+func system_mnl_socket_close(_ socket: MnlSocketHandle) {
+    _ = mnl_socket_close(socket.pointer)
+}
+
+/// A first netlink sequence number taken from the clock, as iproute2 does with `time(NULL)`.
+func system_sequence_seed() -> UInt32 {
+    max(cmnl_sequence_seed(), 1)
+}

@@ -1,0 +1,78 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The HostUp API token and where it came from. Its `description` never shows the secret.
+public struct APIToken: Sendable, CustomStringConvertible {
+    /// The bearer token itself. Pass it only to the HTTP client.
+    public let secret: String
+    /// Where it was found: `credential hostup-api-token`, `token_file /path`, or `HOSTUP_API_TOKEN`.
+    public let source: String
+
+    public var description: String { "token from \(source) (\(secret.count) characters)" }
+
+    /// The systemd credential's name (`LoadCredential=hostup-api-token:...`).
+    public static let credentialName = "hostup-api-token"
+
+    /// Finds the token, in DESIGN.md's order: the systemd credential `$CREDENTIALS_DIRECTORY/hostup-api-token`,
+    /// then `token_file` (which must be owned by root and have no group or other permission bits, i.e. mode 0600
+    /// or 0400), then the environment variable `HOSTUP_API_TOKEN`.
+    ///
+    /// - Throws: ``ConfigurationError`` naming the source that is unusable, or saying that none gave a token.
+    public static func resolve(tokenFile: String?, environment: [String: String]) throws -> APIToken {
+        if let directory = environment["CREDENTIALS_DIRECTORY"], !directory.isEmpty {
+            let path = directory + "/" + credentialName
+            if let text = try? FileIO.readText(path), let token = cleaned(text) {
+                return APIToken(secret: token, source: "credential \(credentialName)")
+            }
+        }
+        if let tokenFile {
+            let status: (owner: uid_t, mode: mode_t)
+            do {
+                status = try FileIO.status(tokenFile)
+            } catch {
+                throw ConfigurationError(key: "token_file", message: "cannot use \(tokenFile): \(error)")
+            }
+            guard status.owner == 0 else {
+                throw ConfigurationError(key: "token_file", message: "\(tokenFile) must be owned by root (uid 0), not uid \(status.owner)")
+            }
+            guard status.mode & 0o077 == 0 else {
+                let mode = String(status.mode & 0o777, radix: 8)
+                throw ConfigurationError(
+                    key: "token_file", message: "\(tokenFile) has mode 0\(mode); it must be 0600 or 0400 (chmod 600 \(tokenFile))")
+            }
+            let text: String
+            do {
+                text = try FileIO.readText(tokenFile)
+            } catch {
+                throw ConfigurationError(key: "token_file", message: "cannot read \(tokenFile): \(error)")
+            }
+            guard let token = cleaned(text) else {
+                throw ConfigurationError(key: "token_file", message: "\(tokenFile) is empty")
+            }
+            return APIToken(secret: token, source: "token_file \(tokenFile)")
+        }
+        if let value = environment["HOSTUP_API_TOKEN"], let token = cleaned(value) {
+            return APIToken(secret: token, source: "HOSTUP_API_TOKEN")
+        }
+        throw ConfigurationError(
+            key: "token",
+            message: "no API token: give the systemd credential \(credentialName), token_file, or HOSTUP_API_TOKEN")
+    }
+
+    private static func cleaned(_ text: String) -> String? {
+        let token = text.trimmingCharacters(in: " \t\r\n")
+        guard !token.isEmpty, !token.contains(where: { $0.isWhitespace || $0.isNewline }) else { return nil }
+        return token
+    }
+}
+
+extension String {
+    fileprivate func trimmingCharacters(in set: String) -> String {
+        let characters = Set(set)
+        var slice = self[...]
+        while let first = slice.first, characters.contains(first) { slice = slice.dropFirst() }
+        while let last = slice.last, characters.contains(last) { slice = slice.dropLast() }
+        return String(slice)
+    }
+}

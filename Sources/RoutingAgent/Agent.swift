@@ -1,0 +1,249 @@
+import FoundationEssentials
+import HostUpAPI
+import IPv6Addressing
+import Logging
+import Netlink
+import Reconciliation
+
+/// The agent's work, one step at a time: fetch the API's state, validate it, reconcile the kernel, remember.
+///
+/// `sync` and the daemon's poll loop (``PollService``) both drive it. It is an actor: one step at a time, so the
+/// state it keeps (the last valid routes, routes awaiting a confirmed removal, ownership) is never raced.
+///
+/// - Important: Fail static. A fetch that fails, or an answer that does not decode, changes nothing in the kernel
+///   and nothing in `routes`. A route is removed only after two valid answers, at least
+///   ``removalConfirmationDelay`` apart, both no longer list it.
+public actor Agent {
+    /// How long a second valid answer must come after the first one that no longer lists a route, before that
+    /// route is removed. 2 seconds (DESIGN.md "Fail static").
+    public static let removalConfirmationDelay: Duration = .seconds(2)
+
+    public let configuration: AgentConfiguration
+    private let client: HostUpClient?
+    private let kernel: any NetworkKernel
+    private let store: StateStore
+    private var logger: Logger
+    private let localAddresses: @Sendable () -> IdentityResolver.LocalAddresses
+    private let now: @Sendable () -> Date
+
+    /// The remembered state; persisted after every change.
+    public private(set) var state: PersistedState
+    private var etag: String?
+    private var lastDocument: RoutedIPv6State?
+    private var loggedRefusals: Set<String> = []
+
+    /// Creates the agent and loads `state.json`.
+    ///
+    /// - Parameters:
+    ///   - client: The API client, or `nil` for commands that only use the cache (`cleanup`, `status`).
+    ///   - kernel: Where plans are applied (``RTNetlinkKernel`` in production).
+    /// - Throws: ``StateStore/Error`` when the state file exists but cannot be read.
+    public init(
+        configuration: AgentConfiguration,
+        client: HostUpClient?,
+        kernel: any NetworkKernel,
+        store: StateStore,
+        logger: Logger,
+        localAddresses: @escaping @Sendable () -> IdentityResolver.LocalAddresses = { .current() },
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) throws {
+        self.configuration = configuration
+        self.client = client
+        self.kernel = kernel
+        self.store = store
+        self.logger = logger
+        self.localAddresses = localAddresses
+        self.now = now
+        self.state = try store.load()
+        if let vpsID = state.vpsID { self.logger[metadataKey: LogKeys.vpsID] = "\(vpsID)" }
+    }
+
+    // MARK: - Fetching
+
+    /// A valid answer: this VPS's id and its validated routes.
+    public struct Answer: Sendable {
+        public var vpsID: String
+        public var outcome: RouteValidator.Outcome
+        public var document: RoutedIPv6State
+    }
+
+    /// Fetches `GET /api/v2/routed-ipv6` (with `If-None-Match` when an `ETag` came back) and validates it.
+    ///
+    /// - Throws: ``HostUpAPIError`` for transport, HTTP and decoding failures; ``IdentityResolver/Failure`` when
+    ///   the VPS cannot be identified. Either way nothing is changed.
+    public func fetch() async throws -> Answer {
+        guard let client else { preconditionFailure("Agent.fetch() needs a client") }
+        state.lastAttempt = now()
+        let document: RoutedIPv6State
+        switch try await client.routedIPv6State(ifNoneMatch: lastDocument == nil ? nil : etag) {
+        case .modified(let fresh, let newTag):
+            document = fresh
+            etag = newTag
+            lastDocument = fresh
+        case .notModified:
+            guard let cached = lastDocument else {
+                throw HostUpAPIError(code: .httpStatus, message: "304 Not Modified without a cached answer", status: 304)
+            }
+            document = cached
+        }
+        let vpsID = try IdentityResolver.resolve(
+            configured: configuration.vpsID, document: document, local: localAddresses())
+        if state.vpsID != vpsID {
+            state.vpsID = vpsID
+            logger[metadataKey: LogKeys.vpsID] = "\(vpsID)"
+        }
+        let observed = try? kernel.observe()
+        let validator = RouteValidator(vpsID: vpsID, uplinkPrefixes: observed.map(uplinkPrefixes(in:)) ?? [])
+        let outcome = validator.validate(document)
+        for refusal in outcome.refusals where loggedRefusals.insert(refusal.description).inserted {
+            logger.warning(
+                "\(refusal)",
+                metadata: [
+                    LogKeys.event: "\(AgentEvent.routeRefused.rawValue)", LogKeys.routeID: "\(refusal.routeID)",
+                    LogKeys.prefix: "\(refusal.prefix)",
+                ])
+        }
+        return Answer(vpsID: vpsID, outcome: outcome, document: document)
+    }
+
+    /// Merges a valid answer into the remembered routes.
+    ///
+    /// A route the answer no longer lists is kept, marked missing; it is dropped when a later valid answer, at
+    /// least ``removalConfirmationDelay`` after the first, still does not list it. A listed route that was
+    /// refused by validation keeps its last good form: one odd answer never tears anything down.
+    ///
+    /// - Returns: The number of routes still awaiting a confirming answer.
+    @discardableResult
+    public func absorb(_ answer: Answer) -> Int {
+        let time = now()
+        let refusedIDs = Set(answer.outcome.refusals.map(\.routeID))
+        var next: [AppliedRoute] = answer.outcome.routes.map {
+            AppliedRoute(id: $0.id, prefix: $0.prefix, label: $0.label)
+        }
+        let listed = Set(next.map(\.id))
+        for previous in state.routes where !listed.contains(previous.id) {
+            if refusedIDs.contains(previous.id) {
+                next.append(AppliedRoute(id: previous.id, prefix: previous.prefix, label: previous.label))
+                continue
+            }
+            guard let since = previous.missingSince else {
+                var pending = previous
+                pending.missingSince = time
+                next.append(pending)
+                logger.info(
+                    "route \(previous.id) (\(previous.prefix)) is no longer listed; removing it once a second answer confirms",
+                    metadata: [LogKeys.routeID: "\(previous.id)", LogKeys.prefix: "\(previous.prefix)"])
+                continue
+            }
+            let elapsed = time.timeIntervalSince(since)
+            if elapsed < Double(Self.removalConfirmationDelay.components.seconds) {
+                next.append(previous)
+            } else {
+                logger.notice(
+                    "route \(previous.id) (\(previous.prefix)) removed by the API",
+                    metadata: [
+                        LogKeys.event: "\(AgentEvent.routeRemoved.rawValue)", LogKeys.routeID: "\(previous.id)",
+                        LogKeys.prefix: "\(previous.prefix)",
+                    ])
+            }
+        }
+        for route in next where !state.routes.contains(where: { $0.id == route.id && $0.prefix == route.prefix }) {
+            logger.notice(
+                "route \(route.id) (\(route.prefix)) routed to this VPS",
+                metadata: [
+                    LogKeys.event: "\(AgentEvent.routeApplied.rawValue)", LogKeys.routeID: "\(route.id)",
+                    LogKeys.prefix: "\(route.prefix)",
+                ])
+        }
+        state.routes = next
+        state.refusals = answer.outcome.refusals.map(\.description)
+        return next.filter { $0.missingSince != nil }.count
+    }
+
+    /// The earliest time at which a second answer can confirm the pending removals, or `nil` if none is pending.
+    public func confirmationDue() -> Date? {
+        state.routes.compactMap(\.missingSince).min().map {
+            $0.addingTimeInterval(Double(Self.removalConfirmationDelay.components.seconds))
+        }
+    }
+
+    // MARK: - Reconciling
+
+    /// The result of one reconcile against the kernel.
+    public struct Reconciled: Sendable {
+        public var plan: Plan
+        /// `nil` for a dry run.
+        public var report: ExecutionReport?
+        public var problems: [BindingProblem]
+    }
+
+    /// Observes the kernel, plans the difference to the remembered routes under the configured bindings, and
+    /// applies it (unless `dryRun`), then saves the state.
+    ///
+    /// - Parameter routes: The routes to reconcile to; defaults to the remembered ones. `cleanup` passes `[]`.
+    /// - Throws: ``NetlinkError`` when the kernel cannot be observed; ``StateStore/Error`` when the state cannot be
+    ///   saved. Failed operations are not thrown: they are in the report.
+    public func reconcile(dryRun: Bool = false, routes: [RoutedPrefix]? = nil) throws -> Reconciled {
+        let observed = try kernel.observe()
+        let uplink = configuration.uplink ?? defaultRouteInterface(in: observed)
+        let (desired, problems) = DesiredStateBuilder.build(
+            routes: routes ?? state.routes.map(\.routedPrefix), bindings: configuration.bindings, uplink: uplink)
+        let snapshot = SysctlSnapshot.read(from: kernel, desired: desired, saved: state.savedSysctls)
+        let plan = Planner.plan(desired: desired, observed: observed, owned: state.ownership, sysctls: snapshot)
+        guard !dryRun else { return Reconciled(plan: plan, report: nil, problems: problems) }
+        let report = PlanExecutor(kernel: kernel, logger: logger).apply(plan)
+        state.ownership = report.ownership
+        state.savedSysctls = report.savedSysctls
+        if report.failed.isEmpty {
+            state.lastError = nil
+        } else {
+            state.lastError = "kernel: " + report.failed.map { "\($0.operation): \($0.error)" }.joined(separator: "; ")
+            logger.error(
+                "\(report.failed.count) of \(plan.operations.count) operations failed: \(state.lastError!)",
+                metadata: [LogKeys.event: "\(AgentEvent.kernelError.rawValue)"])
+        }
+        try store.save(state)
+        return Reconciled(plan: plan, report: report, problems: problems)
+    }
+
+    /// Records a successful sync (a valid answer applied).
+    public func markSynced() throws {
+        state.lastSync = now()
+        try store.save(state)
+    }
+
+    /// Records a failure that changed nothing, such as an API error.
+    public func markFailed(_ error: any Error) {
+        state.lastError = "\(error)"
+        try? store.save(state)
+    }
+
+    /// Forgets the routes after `cleanup` removed every owned object.
+    public func forgetRoutes() throws {
+        state.routes = []
+        try store.save(state)
+    }
+
+    // MARK: - Kernel facts
+
+    private func defaultRouteInterface(in observed: ObservedState) -> String? {
+        let defaultRoute = observed.routes.first {
+            $0.destination.length == 0 && $0.table == .main && $0.outputInterface != nil && $0.type == .unicast
+        }
+        guard let ifindex = defaultRoute?.outputInterface else { return nil }
+        return observed.links.first { $0.ifindex == ifindex }?.name
+    }
+
+    /// The on-link prefixes of the uplink: its global, non-/128 addresses that the agent does not own.
+    private func uplinkPrefixes(in observed: ObservedState) -> [IPv6Prefix] {
+        guard let name = configuration.uplink ?? defaultRouteInterface(in: observed),
+            let link = observed.links.first(where: { $0.name == name })
+        else { return [] }
+        return observed.addresses.compactMap { address in
+            guard address.ifindex == link.ifindex, address.scope == .universe, address.prefixLength < 128,
+                address.addressProtocol != .hostup
+            else { return nil }
+            return try? IPv6Prefix(masking: address.address, length: Int(address.prefixLength))
+        }
+    }
+}

@@ -1,0 +1,49 @@
+import IPv6Addressing
+import Reconciliation
+
+/// The agent's settings, validated, with every default filled in.
+///
+/// Built from `/etc/hostup-routed/config.toml` and `HOSTUP_ROUTED_<KEY>` environment overrides by
+/// ``AgentConfiguration/load(path:environment:)``; see DESIGN.md "Config" for the file's keys.
+public struct AgentConfiguration: Sendable, Equatable {
+    /// The API's base URL, without a trailing slash. Defaults to `https://cloud.hostup.se`.
+    /// `http://` is accepted only for loopback hosts (127.0.0.0/8, `::1`, `localhost`).
+    public var apiURL: String
+    /// This VPS's id (`vps_…`), or `nil` to auto-detect it from the API's `destinations[]`.
+    public var vpsID: String?
+    /// A file holding the API token (mode 0600 or 0400, owned by root), used when no systemd credential is given.
+    public var tokenFile: String?
+    /// How often the API is polled, before ±10 % jitter. Defaults to 30 seconds.
+    public var pollInterval: Duration
+    /// The uplink interface, or `nil` for the interface of the IPv6 default route.
+    public var uplink: String?
+    /// Where `state.json` is kept. Defaults to `$STATE_DIRECTORY`, then `/var/lib/hostup-routed`.
+    public var stateDirectory: String
+    /// How routes become kernel objects. Empty means one `anyip` binding for every route.
+    public var bindings: [Binding]
+
+    /// The default API base URL.
+    public static let defaultAPIURL = "https://cloud.hostup.se"
+    /// The default config file path.
+    public static let defaultPath = "/etc/hostup-routed/config.toml"
+    /// The default state directory when `$STATE_DIRECTORY` is unset.
+    public static let defaultStateDirectory = "/var/lib/hostup-routed"
+
+    public init(
+        apiURL: String = AgentConfiguration.defaultAPIURL,
+        vpsID: String? = nil,
+        tokenFile: String? = nil,
+        pollInterval: Duration = .seconds(30),
+        uplink: String? = nil,
+        stateDirectory: String = AgentConfiguration.defaultStateDirectory,
+        bindings: [Binding] = []
+    ) {
+        self.apiURL = apiURL
+        self.vpsID = vpsID
+        self.tokenFile = tokenFile
+        self.pollInterval = pollInterval
+        self.uplink = uplink
+        self.stateDirectory = stateDirectory
+        self.bindings = bindings
+    }
+}

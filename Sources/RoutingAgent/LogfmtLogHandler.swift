@@ -1,0 +1,63 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Logging
+
+/// A swift-log handler that writes one logfmt line per record to standard error.
+///
+/// `level=info msg="applied 3 operations" hostup.prefix=2001:db8:1000:10::/64`. Values with spaces, quotes or `=`
+/// are quoted; newlines are escaped, so one record is always one line. Used when the journal is not in use.
+public struct LogfmtLogHandler: LogHandler {
+    public var metadata: Logger.Metadata = [:]
+    public var logLevel: Logger.Level = .info
+    public var metadataProvider: Logger.MetadataProvider?
+    private let label: String
+
+    public init(label: String) {
+        self.label = label
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    public func log(event: LogEvent) {
+        var line = "level=\(event.level) msg=\(Self.quoted("\(event.message)"))"
+        var merged = metadataProvider?.get() ?? [:]
+        merged.merge(metadata) { _, new in new }
+        merged.merge(event.metadata ?? [:]) { _, new in new }
+        for key in merged.keys.sorted() {
+            line += " \(key)=\(Self.quoted("\(merged[key]!)"))"
+        }
+        StandardError.write(line + "\n")
+    }
+
+    static func quoted(_ value: String) -> String {
+        let needsQuotes = value.isEmpty || value.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" || $0 == "\n" || $0 == "\\" })
+        guard needsQuotes else { return value }
+        var escaped = ""
+        for character in value {
+            switch character {
+            case "\"": escaped += "\\\""
+            case "\\": escaped += "\\\\"
+            case "\n": escaped += "\\n"
+            default: escaped.append(character)
+            }
+        }
+        return "\"\(escaped)\""
+    }
+}
+
+/// Unbuffered writes to standard error: one write(2) per record, so lines from several threads do not interleave.
+package enum StandardError {
+    package static func write(_ string: String) {
+        var bytes = Array(string.utf8)[...]
+        while !bytes.isEmpty {
+            let written = bytes.withUnsafeBytes { Glibc.write(STDERR_FILENO, $0.baseAddress, $0.count) }
+            if written < 0 && errno == EINTR { continue }
+            if written <= 0 { break }
+            bytes = bytes.dropFirst(written)
+        }
+    }
+}

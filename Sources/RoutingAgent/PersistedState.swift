@@ -1,0 +1,49 @@
+import FoundationEssentials
+import IPv6Addressing
+import Reconciliation
+
+/// What the agent remembers across restarts, kept in `state.json` (DESIGN.md "Names": `/var/lib/hostup-routed`).
+///
+/// - Important: `routes` is the last *valid* answer's routes for this VPS (plus those awaiting a confirming answer
+///   before removal). It is what is applied when the API is unreachable after a reboot ("fail static").
+public struct PersistedState: Codable, Sendable, Equatable {
+    /// The file format's version. Readers refuse versions they do not know.
+    public var version: Int = 1
+    /// This VPS's id, as configured or detected.
+    public var vpsID: String?
+    /// The routes to apply, from the last valid answer.
+    public var routes: [AppliedRoute] = []
+    /// Addresses the agent added, for kernels without `IFA_PROTO` (Linux < 5.18).
+    public var ownership: OwnershipRecord = OwnershipRecord()
+    /// Sysctl values as they were before the agent changed them, to restore when no binding needs forwarding.
+    public var savedSysctls: [SavedSysctl] = []
+    /// When the last valid answer was applied.
+    public var lastSync: Date?
+    /// When the last fetch was attempted.
+    public var lastAttempt: Date?
+    /// The last error (API, validation or kernel), or `nil` after a clean sync.
+    public var lastError: String?
+    /// Refusals of the last valid answer, as lines.
+    public var refusals: [String] = []
+
+    public init() {}
+}
+
+/// A route of this VPS as the agent applies it.
+public struct AppliedRoute: Codable, Sendable, Equatable {
+    public var id: String
+    public var prefix: IPv6Prefix
+    public var label: String?
+    /// When a valid answer first no longer listed it; it is removed once a second valid answer, fetched at least
+    /// 2 seconds later, confirms it is gone.
+    public var missingSince: Date?
+
+    public init(id: String, prefix: IPv6Prefix, label: String?, missingSince: Date? = nil) {
+        self.id = id
+        self.prefix = prefix
+        self.label = label
+        self.missingSince = missingSince
+    }
+
+    var routedPrefix: RoutedPrefix { RoutedPrefix(id: id, prefix: prefix, label: label) }
+}

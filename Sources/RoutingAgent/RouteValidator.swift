@@ -1,0 +1,100 @@
+import HostUpAPI
+import IPv6Addressing
+import Reconciliation
+
+/// Turns the API's state document into the routes this VPS must apply, refusing each route that is not sound.
+///
+/// The rules are DESIGN.md "Validation". A refused route is reported with its id and reason and left out; the
+/// other routes still apply. Routes of other VPSes, and routes whose `status` is not `active`, are not ours to
+/// apply and are skipped silently (they still take part in the overlap check).
+public struct RouteValidator: Sendable {
+    /// The `vpsId` of this VPS.
+    public var vpsID: String
+    /// The on-link prefixes of the uplink (its global addresses' prefixes), which no routed prefix may overlap.
+    public var uplinkPrefixes: [IPv6Prefix]
+    /// The prefix lengths a route may have (DESIGN.md: 48, 56, 64).
+    public static let allowedLengths: Set<Int> = [48, 56, 64]
+
+    public init(vpsID: String, uplinkPrefixes: [IPv6Prefix]) {
+        self.vpsID = vpsID
+        self.uplinkPrefixes = uplinkPrefixes
+    }
+
+    /// The outcome of validating one state document.
+    public struct Outcome: Sendable, Equatable {
+        /// Active routes of this VPS that passed every rule, in document order.
+        public var routes: [RoutedPrefix]
+        /// Active routes of this VPS that failed a rule.
+        public var refusals: [RouteRefusal]
+    }
+
+    /// Validates every active route of this VPS in `document`.
+    ///
+    /// - Returns: The routes to apply and the refusals; never throws, so one bad route cannot hide the others.
+    public func validate(_ document: RoutedIPv6State) -> Outcome {
+        // Every parseable route prefix in the document, for the overlap rule.
+        var all: [(id: String, prefix: IPv6Prefix)] = []
+        for pool in document.pools {
+            for route in pool.routes {
+                if let prefix = try? IPv6Prefix(route.prefix) { all.append((route.id, prefix)) }
+            }
+        }
+
+        var outcome = Outcome(routes: [], refusals: [])
+        for pool in document.pools {
+            let parent = try? IPv6Prefix(pool.parentCidr)
+            for route in pool.routes where route.vpsId == vpsID && route.status == .active {
+                switch check(route, parent: parent, parentText: pool.parentCidr, all: all) {
+                case .success(let prefix):
+                    outcome.routes.append(RoutedPrefix(id: route.id, prefix: prefix, label: route.label))
+                case .failure(let refusal):
+                    outcome.refusals.append(
+                        RouteRefusal(routeID: route.id, prefix: route.prefix, reason: refusal.description))
+                }
+            }
+        }
+        return outcome
+    }
+
+    private struct Reason: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    private func check(
+        _ route: HostUpAPI.Route, parent: IPv6Prefix?, parentText: String, all: [(id: String, prefix: IPv6Prefix)]
+    ) -> Result<IPv6Prefix, Reason> {
+        let prefix: IPv6Prefix
+        do {
+            prefix = try IPv6Prefix(route.prefix)
+        } catch let error as IPv6AddressingError {
+            return .failure(Reason(description: "prefix does not parse: \(error.message)"))
+        } catch {
+            return .failure(Reason(description: "prefix does not parse: \(error)"))
+        }
+        guard prefix.length == route.prefixLength else {
+            return .failure(Reason(description: "prefix is a /\(prefix.length) but prefixLength says \(route.prefixLength)"))
+        }
+        guard Self.allowedLengths.contains(prefix.length) else {
+            return .failure(Reason(description: "a /\(prefix.length) is not a routable length (48, 56 or 64)"))
+        }
+        guard let parent else {
+            return .failure(Reason(description: "its pool's parentCidr \"\(parentText)\" does not parse"))
+        }
+        guard parent.contains(prefix) else {
+            return .failure(Reason(description: "not inside its pool's parentCidr \(parent)"))
+        }
+        guard prefix.address.isGlobalUnicast else {
+            return .failure(Reason(description: "not global unicast (outside 2000::/3)"))
+        }
+        if let other = all.first(where: { $0.id != route.id && $0.prefix.overlaps(prefix) }) {
+            return .failure(Reason(description: "overlaps route \(other.id) (\(other.prefix))"))
+        }
+        if let onLink = uplinkPrefixes.first(where: { $0.overlaps(prefix) }) {
+            return .failure(Reason(description: "overlaps the uplink's on-link prefix \(onLink)"))
+        }
+        if let nextHopText = route.nextHop, let nextHop = try? IPv6Address(nextHopText), prefix.contains(nextHop) {
+            return .failure(Reason(description: "contains its own nextHop \(nextHop)"))
+        }
+        return .success(prefix)
+    }
+}

@@ -1,0 +1,59 @@
+import FoundationEssentials
+
+/// Reads and writes `state.json` in the state directory, atomically (write, fsync, rename).
+public struct StateStore: Sendable {
+    /// The state directory, e.g. `/var/lib/hostup-routed`.
+    public var directory: String
+    /// `directory/state.json`.
+    public var path: String { directory + "/state.json" }
+
+    public init(directory: String) {
+        self.directory = directory
+    }
+
+    /// The saved state; an empty one when the file does not exist yet.
+    ///
+    /// - Throws: ``StateStore/Error`` when the file exists but cannot be read or decoded, or has an unknown version.
+    public func load() throws -> PersistedState {
+        let bytes: [UInt8]
+        do {
+            bytes = try FileIO.read(path)
+        } catch let error where error.isNotFound {
+            return PersistedState()
+        } catch {
+            throw Error(description: "cannot read \(path): \(error)")
+        }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        do {
+            let state = try decoder.decode(PersistedState.self, from: Data(bytes))
+            guard state.version == 1 else {
+                throw Error(description: "\(path) has format version \(state.version); this agent reads version 1")
+            }
+            return state
+        } catch let error as Error {
+            throw error
+        } catch {
+            throw Error(description: "\(path) does not decode: \(error)")
+        }
+    }
+
+    /// Replaces the saved state atomically, creating the directory if needed.
+    public func save(_ state: PersistedState) throws {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        do {
+            let data = try encoder.encode(state)
+            try FileIO.makeDirectory(directory)
+            try FileIO.writeAtomically(Array(data), to: path)
+        } catch {
+            throw Error(description: "cannot write \(path): \(error)")
+        }
+    }
+
+    /// A state file that cannot be read, decoded or written.
+    public struct Error: Swift.Error, Sendable, CustomStringConvertible {
+        public var description: String
+    }
+}

@@ -1,0 +1,178 @@
+import IPv6Addressing
+import Reconciliation
+import Testing
+
+@testable import RoutingAgent
+
+@Suite struct AgentConfigurationTests {
+    private func parse(_ text: String, environment: [String: String] = [:]) throws -> AgentConfiguration {
+        try AgentConfiguration.parse(text, file: "config.toml", environment: environment)
+    }
+
+    private func configurationError(_ text: String, environment: [String: String] = [:]) -> ConfigurationError? {
+        do {
+            _ = try parse(text, environment: environment)
+            return nil
+        } catch let error as ConfigurationError {
+            return error
+        } catch {
+            Issue.record("unexpected error type: \(error)")
+            return nil
+        }
+    }
+
+    @Test func emptyFileIsAWorkingConfig() throws {
+        let configuration = try parse("")
+        #expect(configuration == AgentConfiguration())
+        #expect(configuration.apiURL == "https://cloud.hostup.se")
+        #expect(configuration.pollInterval == .seconds(30))
+        #expect(configuration.bindings.isEmpty)
+    }
+
+    @Test func readsEveryKey() throws {
+        let configuration = try parse(
+            """
+            api_url = "http://127.0.0.1:8080/"
+            vps_id = "vps_01hxa3b4c5d6e7f8g9h0j1k2m5"
+            token_file = "/etc/hostup-routed/token"
+            poll_interval = "1500ms"
+            uplink = "eth0"
+            state_dir = "/tmp/state"
+
+            [[bindings]]
+            match = "containers"
+            mode = "address"
+            interface = "br0"
+            host = "::a"
+            forwarding = true
+
+            [[bindings]]
+            match = "2001:db8:1000:100::/56"
+            mode = "route"
+            interface = "wg0"
+            split = 64
+            """)
+        #expect(configuration.apiURL == "http://127.0.0.1:8080")
+        #expect(configuration.vpsID == "vps_01hxa3b4c5d6e7f8g9h0j1k2m5")
+        #expect(configuration.tokenFile == "/etc/hostup-routed/token")
+        #expect(configuration.pollInterval == .milliseconds(1500))
+        #expect(configuration.uplink == "eth0")
+        #expect(configuration.stateDirectory == "/tmp/state")
+        #expect(configuration.bindings.count == 2)
+        #expect(configuration.bindings[0].mode == .address)
+        #expect(configuration.bindings[0].host == (try IPv6Address("::a")))
+        #expect(configuration.bindings[0].forwarding)
+        #expect(configuration.bindings[1].split == 64)
+        #expect(configuration.bindings[1].host == (try IPv6Address("::1")))
+    }
+
+    @Test func environmentOverridesTopLevelKeys() throws {
+        let configuration = try parse(
+            "poll_interval = \"30s\"\n",
+            environment: ["HOSTUP_ROUTED_POLL_INTERVAL": "5m", "HOSTUP_ROUTED_UPLINK": "ens3"])
+        #expect(configuration.pollInterval == .seconds(300))
+        #expect(configuration.uplink == "ens3")
+    }
+
+    @Test func badEnvironmentValueNamesTheVariable() {
+        let error = configurationError("", environment: ["HOSTUP_ROUTED_POLL_INTERVAL": "soon"])
+        #expect(error?.key == "HOSTUP_ROUTED_POLL_INTERVAL")
+        #expect(error?.file == nil)
+    }
+
+    @Test func stateDirectoryFallsBackToSystemd() throws {
+        #expect(try parse("", environment: ["STATE_DIRECTORY": "/var/lib/hostup-routed:/other"]).stateDirectory
+            == "/var/lib/hostup-routed")
+        #expect(try parse("state_dir = \"/srv/x\"", environment: ["STATE_DIRECTORY": "/var/lib/y"]).stateDirectory
+            == "/srv/x")
+    }
+
+    struct Case: Sendable, CustomTestStringConvertible {
+        var text: String
+        var key: String
+        var line: Int?
+        var mentions: String
+        var testDescription: String { key }
+    }
+
+    @Test(arguments: [
+        Case(text: "api_url = \"https://x\"\npoll_interval = \"30\"\n", key: "poll_interval", line: 2, mentions: "not a duration"),
+        Case(text: "poll_interval = 30\n", key: "poll_interval", line: 1, mentions: "expected a string"),
+        Case(text: "poll_interval = \"0s\"\n", key: "poll_interval", line: 1, mentions: "outside"),
+        Case(text: "\n\napi_url = \"http://cloud.hostup.se\"\n", key: "api_url", line: 3, mentions: "not loopback"),
+        Case(text: "api_url = \"ftp://x\"\n", key: "api_url", line: 1, mentions: "not an http"),
+        Case(text: "pol_interval = \"30s\"\n", key: "pol_interval", line: 1, mentions: "unknown key"),
+        Case(text: "uplink = \"eth0/1\"\n", key: "uplink", line: 1, mentions: "interface name"),
+        Case(text: "state_dir = \"relative\"\n", key: "state_dir", line: 1, mentions: "absolute"),
+        Case(text: "token_file = \"token\"\n", key: "token_file", line: 1, mentions: "absolute"),
+        Case(text: "vps_id = \"vps 1\"\n", key: "vps_id", line: 1, mentions: "not a VPS id"),
+        Case(
+            text: "[[bindings]]\nmode = \"anyip\"\n\n[[bindings]]\nmatch = \"*\"\nmode = \"bridge\"\n",
+            key: "bindings[1].mode", line: 6, mentions: "not a mode"),
+        Case(text: "[[bindings]]\nmode = \"address\"\n", key: "bindings[0].interface", line: 1, mentions: "required"),
+        Case(
+            text: "[[bindings]]\nmode = \"address\"\ninterface = \"br0\"\nhost = \"::\"\n",
+            key: "bindings[0].host", line: 4, mentions: "subnet-router anycast"),
+        Case(
+            text: "[[bindings]]\nmode = \"address\"\ninterface = \"br0\"\nhost = \"::g\"\n",
+            key: "bindings[0].host", line: 4, mentions: "not an IPv6"),
+        Case(text: "[[bindings]]\nsplit = 80\n", key: "bindings[0].split", line: 2, mentions: "49...64"),
+        Case(text: "[[bindings]]\nforwarding = \"yes\"\n", key: "bindings[0].forwarding", line: 2, mentions: "true or false"),
+        Case(text: "[[bindings]]\ninterface = \"br0\"\n", key: "bindings[0].interface", line: 2, mentions: "anyip"),
+        Case(text: "poll_interval = \"30s\n", key: "syntax", line: 1, mentions: ""),
+    ])
+    func errorsNameTheKeyAndLine(_ testCase: Case) throws {
+        let error = try #require(configurationError(testCase.text))
+        #expect(error.key == testCase.key)
+        #expect(error.line == testCase.line)
+        #expect(error.file == "config.toml")
+        #expect(error.description.contains(testCase.mentions), "\(error)")
+        if let line = testCase.line {
+            #expect(error.description.hasPrefix("config.toml:\(line): \(testCase.key): "))
+        }
+    }
+
+    @Test func missingFileAtTheDefaultPathIsEmptyElsewhereAnError() throws {
+        #expect(throws: ConfigurationError.self) {
+            try AgentConfiguration.load(path: "/nonexistent/hostup-routed.toml", environment: [:])
+        }
+    }
+
+    @Test(arguments: [("500ms", Duration.milliseconds(500)), ("30s", .seconds(30)), ("5m", .seconds(300)), ("2h", .seconds(7200))])
+    func parsesDurations(_ text: String, _ expected: Duration) {
+        #expect(Duration(configText: text) == expected)
+        #expect(Duration(configText: text)?.configText == text)
+    }
+
+    @Test(arguments: ["", "30", "s", "-5s", "1.5s", "5 m", "5M", "10d"])
+    func refusesMalformedDurations(_ text: String) {
+        #expect(Duration(configText: text) == nil)
+    }
+}
+
+@Suite struct ShippedConfigTests {
+    /// The repository's `config/config.toml`, the package's conffile.
+    static let shippedPath: String = {
+        var components = "\(#filePath)".split(separator: "/", omittingEmptySubsequences: false)
+        components.removeLast(3)
+        return components.joined(separator: "/") + "/config/config.toml"
+    }()
+
+    @Test func shippedConfigIsTheDefaults() throws {
+        let configuration = try AgentConfiguration.load(path: Self.shippedPath, environment: [:])
+        #expect(configuration == AgentConfiguration())
+    }
+
+    @Test func shippedExamplesAreValidWhenUncommented() throws {
+        let text = try FileIO.readText(Self.shippedPath)
+        let uncommented = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> Substring in
+            // Uncomment `#key = value` and `#[[bindings]]`, drop prose comments.
+            if line.hasPrefix("#") && !line.hasPrefix("# ") && line != "#" { return line.dropFirst() }
+            return ""
+        }.joined(separator: "\n")
+        let configuration = try AgentConfiguration.parse(uncommented, file: Self.shippedPath, environment: [:])
+        #expect(configuration.vpsID == "vps_01hxa3b4c5d6e7f8g9h0j1k2m5")
+        #expect(configuration.bindings.map(\.mode) == [.address, .anyip])
+        #expect(configuration.bindings[0].forwarding)
+    }
+}

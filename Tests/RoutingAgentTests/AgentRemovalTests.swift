@@ -1,0 +1,116 @@
+import FoundationEssentials
+import HostUpAPI
+import IPv6Addressing
+import Logging
+import Netlink
+import Reconciliation
+import Synchronization
+import Testing
+
+@testable import RoutingAgent
+
+/// A kernel for tests that never reach it: every call fails.
+struct UnreachableKernel: NetworkKernel {
+    struct Unused: Error {}
+    func observe() throws -> ObservedState { throw Unused() }
+    func perform(_ requests: [RTNetlinkRequest]) throws -> [Result<Void, NetlinkError>] { throw Unused() }
+    func sysctl(_ name: IPv6Sysctl.Name, interface: String) throws -> Int { throw Unused() }
+    func setSysctl(_ name: IPv6Sysctl.Name, _ value: Int, interface: String) throws { throw Unused() }
+}
+
+/// A settable clock.
+final class TestClock: Sendable {
+    private let time = Mutex(Date(timeIntervalSince1970: 1_800_000_000))
+    var now: Date { time.withLock { $0 } }
+    func advance(seconds: Double) { time.withLock { $0 = $0.addingTimeInterval(seconds) } }
+}
+
+func temporaryDirectory() -> String {
+    "/tmp/hostup-routed-tests-\(UInt64.random(in: 0...UInt64.max))"
+}
+
+@Suite struct AgentRemovalTests {
+    let clock = TestClock()
+    let directory = temporaryDirectory()
+
+    func makeAgent() throws -> Agent {
+        let clock = self.clock
+        return try Agent(
+            configuration: AgentConfiguration(vpsID: selfID, stateDirectory: directory), client: nil,
+            kernel: UnreachableKernel(), store: StateStore(directory: directory), logger: Logger(label: "test"),
+            localAddresses: { .init(ipv6: [], ipv4: []) }, now: { clock.now })
+    }
+
+    func answer(_ routes: [HostUpAPI.Route]) -> Agent.Answer {
+        let doc = document(routes)
+        let validator = RouteValidator(vpsID: selfID, uplinkPrefixes: [])
+        return Agent.Answer(vpsID: selfID, outcome: validator.validate(doc), document: doc)
+    }
+
+    @Test func removalNeedsASecondAnswerAtLeastTwoSecondsLater() async throws {
+        let agent = try makeAgent()
+        let r1 = route("r1", "2001:db8:1000:10::/64")
+        let r2 = route("r2", "2001:db8:1000:20::/64")
+        #expect(await agent.absorb(answer([r1, r2])) == 0)
+        #expect(await agent.state.routes.map(\.id) == ["r1", "r2"])
+
+        clock.advance(seconds: 30)
+        #expect(await agent.absorb(answer([r1])) == 1, "the first answer without r2 only marks it")
+        #expect(await agent.state.routes.map(\.id) == ["r1", "r2"])
+        let due = try #require(await agent.confirmationDue())
+        #expect(due == clock.now.addingTimeInterval(2))
+
+        clock.advance(seconds: 1)
+        #expect(await agent.absorb(answer([r1])) == 1, "one second later is too soon to confirm")
+        #expect(await agent.state.routes.map(\.id) == ["r1", "r2"])
+
+        clock.advance(seconds: 1.5)
+        #expect(await agent.absorb(answer([r1])) == 0)
+        #expect(await agent.state.routes.map(\.id) == ["r1"])
+        #expect(await agent.confirmationDue() == nil)
+    }
+
+    @Test func aRouteThatComesBackIsNoLongerPending() async throws {
+        let agent = try makeAgent()
+        let r1 = route("r1", "2001:db8:1000:10::/64")
+        await agent.absorb(answer([r1]))
+        await agent.absorb(answer([]))
+        #expect(await agent.state.routes.first?.missingSince != nil)
+        clock.advance(seconds: 5)
+        await agent.absorb(answer([r1]))
+        #expect(await agent.state.routes.first?.missingSince == nil)
+        clock.advance(seconds: 5)
+        await agent.absorb(answer([]))
+        #expect(await agent.state.routes.map(\.id) == ["r1"], "a fresh absence starts a fresh confirmation")
+    }
+
+    @Test func aRefusedRouteKeepsItsLastGoodForm() async throws {
+        let agent = try makeAgent()
+        await agent.absorb(answer([route("r1", "2001:db8:1000:10::/64")]))
+        for _ in 0..<3 {
+            clock.advance(seconds: 10)
+            await agent.absorb(answer([route("r1", "2001:db8:1000:10::1/64")]))
+        }
+        let routes = await agent.state.routes
+        #expect(routes.map(\.id) == ["r1"])
+        #expect(routes.first?.prefix == (try IPv6Prefix("2001:db8:1000:10::/64")))
+        #expect(routes.first?.missingSince == nil)
+        #expect(await agent.state.refusals.count == 1)
+    }
+
+    @Test func stateSurvivesARestart() async throws {
+        let agent = try makeAgent()
+        await agent.absorb(answer([route("r1", "2001:db8:1000:10::/64", label: "web")]))
+        try await agent.markSynced()
+        let restarted = try makeAgent()
+        let routes = await restarted.state.routes
+        #expect(routes == [AppliedRoute(id: "r1", prefix: try IPv6Prefix("2001:db8:1000:10::/64"), label: "web")])
+        #expect(await restarted.state.lastSync == clock.now)
+    }
+
+    @Test func aCorruptStateFileIsAnErrorNotAnEmptyState() throws {
+        try FileIO.makeDirectory(directory)
+        try FileIO.writeAtomically(Array("{\"version\": 1, \"routes\": 7}".utf8), to: directory + "/state.json")
+        #expect(throws: StateStore.Error.self) { try makeAgent() }
+    }
+}

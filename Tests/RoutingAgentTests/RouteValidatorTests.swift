@@ -1,0 +1,133 @@
+import HostUpAPI
+import IPv6Addressing
+import Reconciliation
+import Testing
+
+@testable import RoutingAgent
+
+let selfID = "vps_01hxa3b4c5d6e7f8g9h0j1k2m5"
+
+func route(
+    _ id: String, _ prefix: String, length: Int? = nil, vps: String = selfID, status: RouteStatus = .active,
+    nextHop: String? = "2001:db8::10", label: String? = nil
+) -> HostUpAPI.Route {
+    HostUpAPI.Route(
+        id: id, prefix: prefix, prefixLength: length ?? Int(prefix.split(separator: "/").last ?? "") ?? 64,
+        nextHop: nextHop, label: label, vpsId: vps, status: status)
+}
+
+func document(_ routes: [HostUpAPI.Route], parent: String = "2001:db8:1000::/48") -> RoutedIPv6State {
+    RoutedIPv6State(
+        pools: [Pool(id: "ripv6_1", parentCidr: parent, prefixLength: 48, status: .active, routes: routes)],
+        destinations: [Destination(vpsId: selfID, name: "web-01", primaryIp: "192.0.2.10", nextHop: "2001:db8::10")])
+}
+
+@Suite struct RouteValidatorTests {
+    let validator = RouteValidator(vpsID: selfID, uplinkPrefixes: [try! IPv6Prefix("2001:db8::/64")])
+
+    @Test func acceptsSoundRoutesOfThisVPSOnly() throws {
+        let outcome = validator.validate(
+            document([
+                route("r1", "2001:db8:1000:10::/64", label: "web"),
+                route("r2", "2001:db8:1000:100::/56"),
+                route("r3", "2001:db8:1000:20::/64", vps: "vps_other"),
+                route("r4", "2001:db8:1000:30::/64", status: RouteStatus(rawValue: "pending")),
+            ]))
+        #expect(outcome.refusals.isEmpty)
+        #expect(outcome.routes.map(\.id) == ["r1", "r2"])
+        #expect(outcome.routes[0].prefix == (try IPv6Prefix("2001:db8:1000:10::/64")))
+        #expect(outcome.routes[0].label == "web")
+    }
+
+    struct Case: Sendable, CustomTestStringConvertible {
+        var rule: String
+        var routes: [HostUpAPI.Route]
+        var parent: String = "2001:db8:1000::/48"
+        var reason: String
+        var testDescription: String { rule }
+    }
+
+    @Test(arguments: [
+        Case(rule: "does not parse", routes: [route("bad", "2001:db8:1000:zz::/64")], reason: "does not parse"),
+        Case(rule: "host bits", routes: [route("bad", "2001:db8:1000:10::1/64")], reason: "host bits"),
+        Case(rule: "length differs", routes: [route("bad", "2001:db8:1000:10::/64", length: 56)], reason: "prefixLength says 56"),
+        Case(rule: "not 48/56/64", routes: [route("bad", "2001:db8:1000:10::/60")], reason: "not a routable length"),
+        Case(rule: "outside parent", routes: [route("bad", "2001:db8:2000:10::/64")], reason: "parentCidr"),
+        Case(rule: "parent unparseable", routes: [route("bad", "2001:db8:1000:10::/64")], parent: "nonsense", reason: "does not parse"),
+        Case(
+            rule: "not global unicast", routes: [route("bad", "fd00:1000:0:10::/64")], parent: "fd00:1000::/32",
+            reason: "global unicast"),
+        Case(
+            rule: "overlaps uplink", routes: [route("bad", "2001:db8::/48", nextHop: "2001:db8:ffff::1")],
+            parent: "2001:db8::/32", reason: "uplink"),
+        Case(
+            rule: "contains nextHop", routes: [route("bad", "2001:db8:1000:10::/64", nextHop: "2001:db8:1000:10::10")],
+            reason: "nextHop"),
+    ])
+    func refusesEachRule(_ testCase: Case) throws {
+        let defaultParent = testCase.parent == "2001:db8:1000::/48"
+        let good = defaultParent ? [route("good", "2001:db8:1000:ff00::/56")] : []
+        let outcome = validator.validate(document(testCase.routes + good, parent: testCase.parent))
+        let refusal = try #require(outcome.refusals.first)
+        #expect(outcome.refusals.count == 1)
+        #expect(refusal.routeID == "bad")
+        #expect(refusal.reason.contains(testCase.reason), "\(refusal)")
+        if defaultParent {
+            #expect(outcome.routes.map(\.id) == ["good"], "the other routes still apply")
+        }
+    }
+
+    @Test func overlappingRoutesAreBothRefused() {
+        let outcome = validator.validate(
+            document([
+                route("a", "2001:db8:1000:100::/56"), route("b", "2001:db8:1000:101::/64"),
+                route("c", "2001:db8:1000:10::/64"),
+            ]))
+        #expect(Set(outcome.refusals.map(\.routeID)) == ["a", "b"])
+        #expect(outcome.routes.map(\.id) == ["c"])
+        #expect(outcome.refusals.allSatisfy { $0.reason.contains("overlaps route") })
+    }
+
+    @Test func overlapWithAnotherVPSRouteIsRefused() {
+        let outcome = validator.validate(
+            document([route("mine", "2001:db8:1000:10::/64"), route("theirs", "2001:db8:1000::/56", vps: "vps_other")]))
+        #expect(outcome.refusals.map(\.routeID) == ["mine"])
+    }
+}
+
+@Suite struct IdentityResolverTests {
+    let local = IdentityResolver.LocalAddresses(ipv6: [try! IPv6Address("2001:db8::10")], ipv4: ["198.51.100.7"])
+
+    @Test func configuredWins() throws {
+        #expect(try IdentityResolver.resolve(configured: "vps_x", document: document([]), local: local) == "vps_x")
+    }
+
+    @Test func detectsByNextHopOrPrimaryIP() throws {
+        #expect(try IdentityResolver.resolve(configured: nil, document: document([]), local: local) == selfID)
+        var byIPv4 = document([])
+        byIPv4.destinations = [
+            Destination(vpsId: "vps_a", name: "a", primaryIp: "198.51.100.7", nextHop: "2001:db8::99"),
+            Destination(vpsId: "vps_b", name: "b", primaryIp: "198.51.100.8", nextHop: nil),
+        ]
+        #expect(try IdentityResolver.resolve(configured: nil, document: byIPv4, local: local) == "vps_a")
+    }
+
+    @Test func noneOrSeveralNameTheCandidates() {
+        var none = document([])
+        none.destinations = [Destination(vpsId: "vps_far", name: "far", primaryIp: "203.0.113.1", nextHop: "2001:db8::77")]
+        #expect {
+            try IdentityResolver.resolve(configured: nil, document: none, local: local)
+        } throws: { error in
+            "\(error)".contains("vps_far") && "\(error)".contains("no destination")
+        }
+        var several = document([])
+        several.destinations = [
+            Destination(vpsId: "vps_a", primaryIp: "198.51.100.7"), Destination(vpsId: "vps_b", nextHop: "2001:db8::10"),
+        ]
+        #expect {
+            try IdentityResolver.resolve(configured: nil, document: several, local: local)
+        } throws: { error in
+            "\(error)".contains("vps_a") && "\(error)".contains("vps_b") && "\(error)".contains("several")
+        }
+    }
+}

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# test.sh: every test of hostup-routed, in order (run as root for the namespace tiers):
+#   1. swift build --build-tests
+#   2. swift test --skip-build          unit tests; the netlink integration tests skip in the host namespace
+#   3. scripts/test-in-netns.sh         the netlink integration tests inside a fresh network namespace
+#   4. scripts/e2e.sh                   end to end: agent + API simulator in network namespaces
+# Later steps still run when an earlier test step fails (not when the build fails). Prints a summary; exits 1
+# when any step failed. A skipped end-to-end run (not root, no `ip netns`) counts as a failure when CI is set,
+# since CI must prove the namespace tiers.
+set -uo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+declare -a SUMMARY=()
+FAILURES=0
+
+# step NAME COMMAND...: runs COMMAND, records PASS / FAIL / SKIP (exit 77) with its duration.
+step() {
+    local name=$1 status start
+    shift
+    printf '\n=== %s: %s\n' "$name" "$*"
+    start=$SECONDS
+    "$@"
+    status=$?
+    local took="$((SECONDS - start))s"
+    if [ "$status" = 0 ]; then
+        SUMMARY+=("PASS  $name ($took)")
+    elif [ "$status" = 77 ]; then
+        if [ -n "${CI:-}" ]; then
+            SUMMARY+=("FAIL  $name: skipped, but CI must run it ($took)")
+            FAILURES=$((FAILURES + 1))
+        else
+            SUMMARY+=("SKIP  $name ($took)")
+        fi
+    else
+        SUMMARY+=("FAIL  $name: exit $status ($took)")
+        FAILURES=$((FAILURES + 1))
+    fi
+    return "$status"
+}
+
+summary() {
+    printf '\n=== summary\n'
+    printf '%s\n' "${SUMMARY[@]}"
+    if [ "$FAILURES" = 0 ]; then
+        echo "all steps passed"
+    else
+        echo "$FAILURES step(s) failed"
+    fi
+}
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "warning: not root: the network-namespace steps will be skipped" >&2
+fi
+
+if ! step "build" swift build --build-tests; then
+    SUMMARY+=("NOT RUN  unit tests, netlink in netns, end to end (the build failed)")
+    summary
+    exit 1
+fi
+step "unit tests" swift test --skip-build
+if [ -x scripts/test-in-netns.sh ]; then
+    step "netlink in netns" scripts/test-in-netns.sh
+else
+    SUMMARY+=("FAIL  netlink in netns: scripts/test-in-netns.sh is missing or not executable")
+    FAILURES=$((FAILURES + 1))
+fi
+BIN=$(swift build --show-bin-path)
+export BIN
+step "end to end" scripts/e2e.sh
+
+summary
+[ "$FAILURES" = 0 ]
