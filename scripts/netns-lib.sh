@@ -219,13 +219,16 @@ hr_sim_stop() {
 # hr_stop_pid PID SIGNAL: sends SIGNAL to PID and waits for it to exit (SIGKILL after 5 s).
 hr_stop_pid() {
     local pid=$1 signal=$2 i
-    kill -"$signal" "$pid" 2>/dev/null || return 0
-    for i in $(seq 50); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
+    # stderr off for the whole wait: bash reports "Killed" for a job it reaps, at whichever command comes next.
+    {
+        kill -"$signal" "$pid" || return 0
+        for i in $(seq 50); do
+            kill -0 "$pid" || break
+            sleep 0.1
+        done
+        kill -KILL "$pid" || true
+        wait "$pid" || true
+    } 2>/dev/null
 }
 
 # hr_api METHOD PATH [JSON]: calls the simulator from inside the vps namespace with the bearer token; prints the

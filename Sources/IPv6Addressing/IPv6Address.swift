@@ -107,30 +107,6 @@ public struct IPv6Address: Hashable, Comparable, Sendable {
     }
 }
 
-extension IPv6Address: Codable {
-    /// Decodes the address from a single string in any RFC 4291 §2.2 form.
-    ///
-    /// - Throws: `DecodingError.dataCorrupted` whose debug description is the parse reason and whose underlying
-    ///   error is the ``IPv6AddressingError``.
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        let text = try container.decode(String.self)
-        do {
-            try self.init(text)
-        } catch let error as IPv6AddressingError {
-            throw DecodingError.dataCorrupted(
-                .init(
-                    codingPath: container.codingPath,
-                    debugDescription: "invalid IPv6 address \(error)",
-                    underlyingError: error
-                )
-            )
-        }
-    }
-
-    /// Encodes the address as a single string in the RFC 5952 canonical form.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
+extension IPv6Address: TextCodable {
+    static let textKind = "IPv6 address"
 }

@@ -123,30 +123,6 @@ extension IPv6Prefix: CustomStringConvertible {
     }
 }
 
-extension IPv6Prefix: Codable {
-    /// Decodes the prefix from a single `"address/length"` string, strictly (see ``init(_:)``).
-    ///
-    /// - Throws: `DecodingError.dataCorrupted` whose debug description is the parse reason and whose underlying
-    ///   error is the ``IPv6AddressingError``.
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        let text = try container.decode(String.self)
-        do {
-            try self.init(text)
-        } catch let error as IPv6AddressingError {
-            throw DecodingError.dataCorrupted(
-                .init(
-                    codingPath: container.codingPath,
-                    debugDescription: "invalid IPv6 prefix \(error)",
-                    underlyingError: error
-                )
-            )
-        }
-    }
-
-    /// Encodes the prefix as the single string ``description``.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
+extension IPv6Prefix: TextCodable {
+    static let textKind = "IPv6 prefix"
 }
