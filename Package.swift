@@ -31,6 +31,13 @@ let package = Package(
             providers: [.apt(["libmnl-dev"])]
         ),
 
+        // sd_notify and journald: only SystemdIntegration imports CSystemd.
+        .systemLibrary(
+            name: "CSystemd",
+            pkgConfig: "libsystemd",
+            providers: [.apt(["libsystemd-dev"])]
+        ),
+
         // Pure IPv6 prefix math: no C, no Foundation.
         .target(
             name: "IPv6Addressing",
@@ -68,6 +75,17 @@ let package = Package(
                 "IPv6Addressing",
                 "Netlink",
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        // systemd glue: readiness, watchdog, journald.
+        .target(
+            name: "SystemdIntegration",
+            dependencies: [
+                "CSystemd",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -110,7 +128,9 @@ let package = Package(
                 "HostUpAPI",
                 "Reconciliation",
                 "RoutingAgent",
+                "SystemdIntegration",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -154,6 +174,15 @@ let package = Package(
             name: "ReconciliationTests",
             dependencies: [
                 "Reconciliation", "Netlink", "IPv6Addressing", .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SystemdIntegrationTests",
+            dependencies: [
+                "SystemdIntegration",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),

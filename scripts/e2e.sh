@@ -27,27 +27,7 @@ P2_CONTAINER=2001:db8:1000:2::2  # the container's address, set by hand
 
 P1_ID= P2_ID=
 P1_ON=0 P2_ON=0 HAND_ON=0        # which objects the kernel must hold right now
-PASSED=0 FAILED=0
-WHY=
 
-# fail WHY: records why the current case failed; `fail ... ; return 1` in cases.
-fail() {
-    WHY=$*
-}
-
-# run_case NAME FUNCTION: runs one case in this shell (cases share state) and prints its TAP-like line.
-run_case() {
-    local name=$1 function=$2
-    WHY=
-    if "$function"; then
-        echo "ok - $name"
-        PASSED=$((PASSED + 1))
-    else
-        echo "not ok - $name: ${WHY:-failed}"
-        FAILED=$((FAILED + 1))
-        diagnostics
-    fi
-}
 
 # diagnostics: the last agent command's stderr and the daemon's log tail, as `#` comments.
 diagnostics() {
@@ -194,12 +174,15 @@ case_handmade_untouched() {
 case_fail_static() {
     local kind before after status
     before=$(hr_snapshot "$HR_VPS")
-    for kind in status500 malformedJSON dropConnection rateLimit; do
+    # Exit 2: the API answered badly; exit 3: it could not be reached (the connection dropped).
+    for kind in status500:2 malformedJSON:2 dropConnection:3 rateLimit:2; do
+        local want=${kind#*:}
+        kind=${kind%:*}
         hr_api POST /_sim/fault "{\"kind\":\"$kind\"}" >/dev/null || { fail "POST /_sim/fault $kind"; return 1; }
         agent sync
         status=$?
         hr_api DELETE /_sim/fault >/dev/null || { fail "DELETE /_sim/fault"; return 1; }
-        [ "$status" = 2 ] || { fail "with fault $kind, sync exited $status, want 2"; return 1; }
+        [ "$status" = "$want" ] || { fail "with fault $kind, sync exited $status, want $want"; return 1; }
         after=$(hr_snapshot "$HR_VPS")
         [ "$before" = "$after" ] || { fail "with fault $kind the kernel changed"; return 1; }
     done

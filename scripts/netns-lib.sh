@@ -348,3 +348,26 @@ hr_snapshot() {
 hr_ping() {
     ip netns exec "$1" ping -6 -c1 -W2 -q "$2" >/dev/null 2>&1
 }
+
+# --- test cases: scripts source this and define `diagnostics` (what to print when a case fails) ---------------
+PASSED=0 FAILED=0
+WHY=
+
+# fail WHY: records why the current case failed; `fail ... ; return 1` in cases.
+fail() {
+    WHY=$*
+}
+
+# run_case NAME FUNCTION: runs one case in this shell (cases share state) and prints its TAP-like line.
+run_case() {
+    local name=$1 function=$2
+    WHY=
+    if "$function"; then
+        echo "ok - $name"
+        PASSED=$((PASSED + 1))
+    else
+        echo "not ok - $name: ${WHY:-failed}"
+        FAILED=$((FAILED + 1))
+        if declare -F diagnostics >/dev/null; then diagnostics; fi
+    fi
+}

@@ -68,6 +68,8 @@ fi
 BIN=$(swift build --show-bin-path)
 export BIN
 step "end to end" scripts/e2e.sh
+step "systemd integration" scripts/e2e-systemd.sh
+step "systemd unit" scripts/check-unit.sh
 
 summary
 [ "$FAILURES" = 0 ]

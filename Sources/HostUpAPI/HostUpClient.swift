@@ -79,6 +79,15 @@ public struct HostUpClient: Sendable {
         return .modified(state, etag: response.headers.first(name: "ETag"))
     }
 
+    /// Fetches the state document and also returns its body exactly as received (for `routes list --json`).
+    ///
+    /// - Returns: The decoded document and the raw JSON bytes.
+    /// - Throws: ``HostUpAPIError`` as ``routedIPv6State(ifNoneMatch:)``.
+    public func routedIPv6Document() async throws -> (state: RoutedIPv6State, body: [UInt8]) {
+        let response = try await send(.GET, path: Endpoint.routedIPv6)
+        return (try response.decode(RoutedIPv6State.self), Array(response.body.readableBytesView))
+    }
+
     /// Adds the account-level /48: `POST /api/v2/routed-ipv6` with `{"action":"allocate_pool"}`.
     ///
     /// Needs the scope `write:network`.

@@ -12,6 +12,17 @@ struct CleanupCommand: AsyncParsableCommand {
 
     func run() async throws {
         let wiring = try Wiring(options: options)
+        let lock: StateLock
+        do {
+            lock = try StateLock(directory: wiring.configuration.stateDirectory)
+        } catch let held as StateLock.Held {
+            printError("\(held): stop the daemon first (systemctl stop hostup-routed)")
+            throw ExitCodes.busy
+        } catch {
+            printError("\(error)")
+            throw ExitCodes.config
+        }
+        defer { withExtendedLifetime(lock) {} }
         let agent = try wiring.agent(client: nil)
         let result: Agent.Reconciled
         do {

@@ -4,8 +4,12 @@ import ArgumentParser
 enum ExitCodes {
     /// Some kernel operation failed (the rest were applied).
     static let kernel = ExitCode(1)
-    /// The API could not be used: transport, HTTP status, decoding, or validation of the answer.
+    /// The API refused or answered badly: an HTTP error status, an undecodable or invalid answer.
     static let api = ExitCode(2)
+    /// The API could not be reached: DNS, connect, TLS, timeout, dropped connection.
+    static let transport = ExitCode(3)
+    /// Another hostup-routed holds the state directory (EX_TEMPFAIL).
+    static let busy = ExitCode(75)
     /// Bad command-line usage (swift-argument-parser's own code).
     static let usage = ExitCode(64)
     /// The configuration, the token or the state file is unusable (EX_CONFIG).
@@ -15,8 +19,20 @@ enum ExitCodes {
         EXIT STATUS:
           0   success
           1   kernel failure: some operation was refused by the kernel (the others were applied)
-          2   API failure: transport error, HTTP error, undecodable or invalid answer (nothing was changed)
+          2   API refusal: an HTTP error status, or an undecodable or invalid answer (nothing was changed)
+          3   transport failure: the API could not be reached (DNS, connect, TLS, timeout)
+          75  busy: the daemon holds the state directory (cleanup while it runs)
           64  usage error
           78  configuration error: config file, token or state file
         """
+}
+
+import HostUpAPI
+
+extension ExitCodes {
+    /// The exit code for an error from the API client: ``transport`` or ``api``.
+    static func code(for error: any Error) -> ExitCode {
+        if let error = error as? HostUpAPIError, error.code == .transport { return transport }
+        return api
+    }
 }

@@ -50,13 +50,16 @@ struct StatusCommand: AsyncParsableCommand {
             Report.RouteStatus(
                 id: route.id, prefix: "\(route.prefix)", label: route.label,
                 applied: !reconciled.plan.routeIDs.values.contains(route.id)
-                    && !reconciled.plan.deferred.contains { $0.routeID == route.id },
+                    && !reconciled.plan.deferred.contains { $0.routeID == route.id }
+                    && !reconciled.plan.conflicts.contains { $0.routeID == route.id },
                 awaitingRemovalSince: route.missingSince)
         }
         let report = Report(
             vpsId: state.vpsID, lastSync: state.lastSync, lastAttempt: state.lastAttempt, lastError: state.lastError,
-            inSync: pending.isEmpty && reconciled.plan.deferred.isEmpty, routes: routes, pendingOperations: pending,
-            refusals: state.refusals, problems: reconciled.problems.map { "\($0)" } + reconciled.plan.deferred.map { "\($0)" })
+            inSync: pending.isEmpty && reconciled.plan.deferred.isEmpty && reconciled.plan.conflicts.isEmpty,
+            routes: routes, pendingOperations: pending, refusals: state.refusals,
+            problems: reconciled.problems.map { "\($0)" } + reconciled.plan.deferred.map { "\($0)" }
+                + reconciled.plan.conflicts.map { "\($0)" })
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -67,7 +70,11 @@ struct StatusCommand: AsyncParsableCommand {
         print("vps:        \(report.vpsId ?? "unknown (not synced yet)")")
         print("last sync:  \(report.lastSync.map { "\($0) (\(Int(-$0.timeIntervalSinceNow)) s ago)" } ?? "never")")
         if let error = report.lastError { print("last error: \(error)") }
-        print("kernel:     \(report.inSync ? "in sync" : "\(pending.count) operations pending")")
+        let kernel =
+            report.inSync
+            ? "in sync"
+            : "not in sync: \(pending.count) operation\(pending.count == 1 ? "" : "s") pending, \(report.problems.count) problem\(report.problems.count == 1 ? "" : "s")"
+        print("kernel:     \(kernel)")
         print("routes:")
         if routes.isEmpty { print("  (none)") }
         for route in routes {

@@ -11,7 +11,8 @@ struct SyncCommand: AsyncParsableCommand {
         discussion: """
             A route the API no longer lists is removed only when a second answer, fetched at least 2 seconds later, \
             confirms it; sync waits and fetches again. With --dry-run the plan is printed as `ip` commands and \
-            nothing is changed.
+            nothing is changed. When the daemon runs (it holds the state directory's lock), sync asks it to \
+            reconcile now (SIGUSR1) and reports its result instead of writing itself.
             """)
 
     @OptionGroup var options: GlobalOptions
@@ -21,8 +22,50 @@ struct SyncCommand: AsyncParsableCommand {
 
     func run() async throws {
         let wiring = try Wiring(options: options)
+        var lock: StateLock?
+        if !dryRun {
+            do {
+                lock = try StateLock(directory: wiring.configuration.stateDirectory)
+            } catch let held as StateLock.Held {
+                try await askDaemon(held, wiring: wiring)
+                return
+            } catch {
+                printError("\(error)")
+                throw ExitCodes.config
+            }
+        }
         try await wiring.withClient { client in
             try await sync(agent: try wiring.agent(client: client))
+        }
+        withExtendedLifetime(lock) {}
+    }
+
+    /// The daemon holds the lock: have it sync now and report what it did.
+    private func askDaemon(_ held: StateLock.Held, wiring: Wiring) async throws {
+        guard let pid = held.pid else {
+            printError("\(held); cannot ask it to sync")
+            throw ExitCodes.busy
+        }
+        print("the daemon (pid \(pid)) is running; asking it to sync now")
+        let store = StateStore(directory: wiring.configuration.stateDirectory)
+        let outcome: DaemonSync.Outcome
+        do {
+            outcome = try await DaemonSync.syncNow(pid: pid, store: store)
+        } catch {
+            printError("\(error)")
+            throw ExitCodes.busy
+        }
+        switch outcome {
+        case .synced(let state):
+            print("synced: \(state.routes.count) routes")
+            for route in state.routes { print("  \(route.prefix)  \(route.id)") }
+            if let error = state.lastError {
+                printError(error)
+                throw ExitCodes.kernel
+            }
+        case .failed(_, let error):
+            printError("the daemon's sync failed: \(error)")
+            throw ExitCodes.api
         }
     }
 
@@ -39,7 +82,7 @@ struct SyncCommand: AsyncParsableCommand {
             if !dryRun { await agent.markFailed(error) }
             printError("API: \(error)")
             printError("nothing was changed")
-            throw ExitCodes.api
+            throw ExitCodes.code(for: error)
         }
         let result: Agent.Reconciled
         do {

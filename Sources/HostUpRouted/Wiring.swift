@@ -1,9 +1,11 @@
 import ArgumentParser
+import AsyncHTTPClient
 import FoundationEssentials
 import HostUpAPI
 import Logging
 import Reconciliation
 import RoutingAgent
+import SystemdIntegration
 
 /// Builds the agent's parts from the command line, the config file and the environment; wiring only.
 struct Wiring {
@@ -15,10 +17,21 @@ struct Wiring {
     init(options: GlobalOptions) throws {
         environment = ProcessInfo.processInfo.environment
         let level: Logger.Level = options.verbose ? .debug : .info
+        let journal: Bool
+        switch options.logTarget {
+        case .journal: journal = true
+        case .stderr: journal = false
+        case .auto: journal = JournalLogHandler.isStandardErrorJournal(environment: environment)
+        }
         LoggingSystem.bootstrap { label in
+            if journal {
+                var handler = JournalLogHandler(label: label)
+                handler.logLevel = level
+                return FoldingLogHandler(wrapping: handler)
+            }
             var handler = LogfmtLogHandler(label: label)
             handler.logLevel = level
-            return handler
+            return FoldingLogHandler(wrapping: handler)
         }
         logger = Logger(label: "hostup-routed")
         do {
@@ -29,19 +42,48 @@ struct Wiring {
         }
     }
 
-    /// Runs `body` with an API client that has its own HTTP client (connect timeout, no redirects, no retries),
-    /// shut down afterwards. Exits 78 when no usable token is found.
-    func withClient<Result>(_ body: (HostUpClient) async throws -> Result) async throws -> Result {
-        let clientConfiguration: HostUpClient.Configuration
-        do {
-            let token = try APIToken.resolve(tokenFile: configuration.tokenFile, environment: environment)
-            clientConfiguration = try HostUpClient.Configuration(
-                baseURL: configuration.apiURL, token: token.secret, version: hostupRoutedVersion)
-        } catch {
-            printError("\(error)")
-            throw ExitCodes.config
+    /// Makes an API client for a configuration: resolves the token and checks the URL.
+    typealias ClientFactory = @Sendable (AgentConfiguration) throws -> HostUpClient
+
+    /// Runs `body` with a client factory over one HTTP client (connect timeout, no redirects, no retries) that is
+    /// shut down afterwards.
+    func withClientFactory<Result>(_ body: (@escaping ClientFactory) async throws -> Result) async throws -> Result {
+        let environment = self.environment
+        let logger = self.logger
+        let httpConfiguration = try HostUpClient.Configuration(
+            baseURL: "https://localhost", token: "", version: hostupRoutedVersion
+        ).httpClientConfiguration
+        return try await HTTPClient.withHTTPClient(configuration: httpConfiguration) { http in
+            try await body { configuration in
+                HostUpClient(
+                    configuration: try Self.clientConfiguration(configuration, environment: environment),
+                    httpClient: http, logger: logger)
+            }
         }
-        return try await HostUpClient.withClient(configuration: clientConfiguration, logger: logger, body)
+    }
+
+    /// Runs `body` with an API client for the loaded configuration. Exits 78 when no usable token is found.
+    func withClient<Result>(_ body: (HostUpClient) async throws -> Result) async throws -> Result {
+        let configuration = self.configuration
+        return try await withClientFactory { makeClient in
+            let client: HostUpClient
+            do {
+                client = try makeClient(configuration)
+            } catch {
+                printError("\(error)")
+                throw ExitCodes.config
+            }
+            return try await body(client)
+        }
+    }
+
+    /// The client settings for `configuration`: its API URL and the token from the credential, file or environment.
+    static func clientConfiguration(
+        _ configuration: AgentConfiguration, environment: [String: String]
+    ) throws -> HostUpClient.Configuration {
+        let token = try APIToken.resolve(tokenFile: configuration.tokenFile, environment: environment)
+        return try HostUpClient.Configuration(
+            baseURL: configuration.apiURL, token: token.secret, version: hostupRoutedVersion)
     }
 
     /// The agent over the real kernel; `client` is `nil` for commands that need no API.

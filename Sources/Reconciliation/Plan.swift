@@ -84,7 +84,7 @@ public struct Deferral: Hashable, Sendable, CustomStringConvertible {
 
     /// "# deferred: br0 does not exist (route ID): address 2001:db8::1/64".
     public var description: String {
-        var text = "# deferred: \(interface) does not exist"
+        var text = "# deferred: \(interface) not found"
         if let routeID {
             text += " (route \(routeID))"
         }

@@ -58,6 +58,13 @@ public enum Planner {
         planning.planRoutes(desired.routes)
         planning.planRemovals()
         let (sets, restores, originals) = planSysctls(desired: desired, sysctls: sysctls)
+        var deferred = planning.deferred
+        if desired.forwarding, !uplinkIsKnown(desired: desired, sysctls: sysctls) {
+            deferred.append(
+                Deferral(
+                    interface: desired.uplink ?? "the uplink (no IPv6 default route)",
+                    object: "net.ipv6.conf.all.forwarding=1 (accept_ra must be raised on the uplink first)"))
+        }
 
         let operations = sets + planning.adds.sorted { $0.key < $1.key }.flatMap(\.operations)
             + planning.routeAdds.sorted { $0.key < $1.key }.flatMap(\.operations)
@@ -72,11 +79,17 @@ public enum Planner {
         }
         return Plan(
             operations: operations,
-            deferred: planning.deferred,
+            deferred: deferred,
             conflicts: planning.conflicts,
             routeIDs: planning.routeIDs,
             ownership: OwnershipRecord(addresses: stillOwned),
             savedSysctls: originals)
+    }
+
+    /// Whether the uplink is named and its `accept_ra` could be read, i.e. it exists.
+    private static func uplinkIsKnown(desired: DesiredState, sysctls: SysctlSnapshot) -> Bool {
+        guard let uplink = desired.uplink else { return false }
+        return sysctls.value(.acceptRA, interface: uplink) != nil
     }
 
     private static func planSysctls(
@@ -84,7 +97,10 @@ public enum Planner {
         sysctls: SysctlSnapshot
     ) -> (sets: [PlanOperation], restores: [PlanOperation], originals: [SavedSysctl]) {
         var sets: [PlanOperation] = []
-        if desired.forwarding {
+        // NOTE: forwarding without raising the uplink's accept_ra drops the RA default route and takes the VPS
+        // offline. So when the uplink is unknown (no `uplink` key and no IPv6 default route yet, e.g. at boot) or
+        // does not exist, forwarding is deferred, not set.
+        if desired.forwarding, uplinkIsKnown(desired: desired, sysctls: sysctls) {
             if let uplink = desired.uplink, sysctls.value(.acceptRA, interface: uplink) == 1 {
                 sets.append(.setSysctl(.acceptRA, interface: uplink, value: 2))
             }

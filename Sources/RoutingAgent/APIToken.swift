@@ -68,11 +68,12 @@ public struct APIToken: Sendable, CustomStringConvertible {
 }
 
 extension String {
+    /// Drops leading and trailing characters of `set`, by Unicode scalar, so that "\r\n" and "\n" both count.
     fileprivate func trimmingCharacters(in set: String) -> String {
-        let characters = Set(set)
-        var slice = self[...]
-        while let first = slice.first, characters.contains(first) { slice = slice.dropFirst() }
-        while let last = slice.last, characters.contains(last) { slice = slice.dropLast() }
-        return String(slice)
+        let scalars = Set(set.unicodeScalars)
+        var slice = unicodeScalars[...]
+        while let first = slice.first, scalars.contains(first) { slice = slice.dropFirst() }
+        while let last = slice.last, scalars.contains(last) { slice = slice.dropLast() }
+        return String(String.UnicodeScalarView(slice))
     }
 }

@@ -18,8 +18,9 @@ public actor Agent {
     /// route is removed. 2 seconds (DESIGN.md "Fail static").
     public static let removalConfirmationDelay: Duration = .seconds(2)
 
-    public let configuration: AgentConfiguration
-    private let client: HostUpClient?
+    /// The configuration in force; replaced by ``reload(configuration:client:)``.
+    public private(set) var configuration: AgentConfiguration
+    private var client: HostUpClient?
     private let kernel: any NetworkKernel
     private let store: StateStore
     private var logger: Logger
@@ -31,13 +32,19 @@ public actor Agent {
     private var etag: String?
     private var lastDocument: RoutedIPv6State?
     private var loggedRefusals: Set<String> = []
+    /// The interfaces the last reconcile put objects on, for the status line.
+    private var interfaces: [String] = []
+    private var lastReconcileFailed = false
+    private var reportedProblems: Set<String> = []
+    /// Routes ("id prefix") announced as applied while the kernel keeps holding them.
+    private var announced: Set<String> = []
 
     /// Creates the agent and loads `state.json`.
     ///
     /// - Parameters:
     ///   - client: The API client, or `nil` for commands that only use the cache (`cleanup`, `status`).
     ///   - kernel: Where plans are applied (``RTNetlinkKernel`` in production).
-    /// - Throws: ``StateStore/Error`` when the state file exists but cannot be read.
+    /// - Throws: ``StateStore/Error`` when an unreadable state file cannot even be set aside.
     public init(
         configuration: AgentConfiguration,
         client: HostUpClient?,
@@ -54,7 +61,18 @@ public actor Agent {
         self.logger = logger
         self.localAddresses = localAddresses
         self.now = now
-        self.state = try store.load()
+        do {
+            self.state = try store.load()
+        } catch {
+            // A state file that cannot be read must not disable the agent: set it aside and start afresh.
+            // Ownership is then known from IFA_PROTO and the routes' protocol (Linux >= 5.18); the cache of the
+            // last valid answer is lost until the next one.
+            let aside = try store.setAside()
+            logger.error(
+                "\(error); moved it to \(aside) and starting with an empty state",
+                metadata: [LogKeys.event: "\(AgentEvent.kernelError.rawValue)"])
+            self.state = PersistedState()
+        }
         if let vpsID = state.vpsID { self.logger[metadataKey: LogKeys.vpsID] = "\(vpsID)" }
     }
 
@@ -148,12 +166,9 @@ public actor Agent {
             }
         }
         for route in next where !state.routes.contains(where: { $0.id == route.id && $0.prefix == route.prefix }) {
-            logger.notice(
-                "route \(route.id) (\(route.prefix)) routed to this VPS",
-                metadata: [
-                    LogKeys.event: "\(AgentEvent.routeApplied.rawValue)", LogKeys.routeID: "\(route.id)",
-                    LogKeys.prefix: "\(route.prefix)",
-                ])
+            logger.info(
+                "route \(route.id) (\(route.prefix)) is routed to this VPS",
+                metadata: [LogKeys.routeID: "\(route.id)", LogKeys.prefix: "\(route.prefix)"])
         }
         state.routes = next
         state.refusals = answer.outcome.refusals.map(\.description)
@@ -190,13 +205,20 @@ public actor Agent {
             routes: routes ?? state.routes.map(\.routedPrefix), bindings: configuration.bindings, uplink: uplink)
         let snapshot = SysctlSnapshot.read(from: kernel, desired: desired, saved: state.savedSysctls)
         let plan = Planner.plan(desired: desired, observed: observed, owned: state.ownership, sysctls: snapshot)
+        interfaces = Array(Set(desired.addresses.map(\.interface) + desired.routes.compactMap(\.interface))).sorted()
         guard !dryRun else { return Reconciled(plan: plan, report: nil, problems: problems) }
+        // Conflicts with hand-made objects, deferrals and binding problems: logged once each while they last.
+        let current = plan.conflicts.map(\.description) + plan.deferred.map(\.description) + problems.map(\.description)
+        for line in current where !reportedProblems.contains(line) {
+            logger.warning("\(line)")
+        }
+        reportedProblems = Set(current)
         let report = PlanExecutor(kernel: kernel, logger: logger).apply(plan)
         state.ownership = report.ownership
         state.savedSysctls = report.savedSysctls
-        if report.failed.isEmpty {
-            state.lastError = nil
-        } else {
+        announceApplied(plan: plan, report: report)
+        lastReconcileFailed = !report.failed.isEmpty
+        if lastReconcileFailed {
             state.lastError = "kernel: " + report.failed.map { "\($0.operation): \($0.error)" }.joined(separator: "; ")
             logger.error(
                 "\(report.failed.count) of \(plan.operations.count) operations failed: \(state.lastError!)",
@@ -206,15 +228,41 @@ public actor Agent {
         return Reconciled(plan: plan, report: report, problems: problems)
     }
 
-    /// Records a successful sync (a valid answer applied).
+    /// Logs `route-applied` once for each route whose objects the kernel now holds: nothing of it failed, waits
+    /// for an interface, or conflicts with a hand-made object.
+    private func announceApplied(plan: Plan, report: ExecutionReport) {
+        let failedIDs = Set(report.failed.compactMap { plan.routeIDs[$0.operation] })
+        let blockedIDs = Set(plan.deferred.compactMap(\.routeID) + plan.conflicts.compactMap(\.routeID))
+        var holding: Set<String> = []
+        for route in state.routes where route.missingSince == nil {
+            let key = "\(route.id) \(route.prefix)"
+            guard !failedIDs.contains(route.id), !blockedIDs.contains(route.id) else { continue }
+            holding.insert(key)
+            guard !announced.contains(key) else { continue }
+            logger.notice(
+                "route \(route.id) (\(route.prefix)) applied",
+                metadata: [
+                    LogKeys.event: "\(AgentEvent.routeApplied.rawValue)", LogKeys.routeID: "\(route.id)",
+                    LogKeys.prefix: "\(route.prefix)",
+                ])
+        }
+        announced = holding
+    }
+
+    /// Records a successful sync (a valid answer applied); clears the last error unless the kernel refused some
+    /// operation of that reconcile.
     public func markSynced() throws {
-        state.lastSync = now()
+        let time = now()
+        state.lastSync = time
+        state.lastStepEnd = time
+        if !lastReconcileFailed { state.lastError = nil }
         try store.save(state)
     }
 
     /// Records a failure that changed nothing, such as an API error.
     public func markFailed(_ error: any Error) {
         state.lastError = "\(error)"
+        state.lastStepEnd = now()
         try? store.save(state)
     }
 
@@ -222,6 +270,52 @@ public actor Agent {
     public func forgetRoutes() throws {
         state.routes = []
         try store.save(state)
+    }
+
+    /// Replaces the configuration and the API client (SIGHUP). The next step uses them.
+    public func reload(configuration: AgentConfiguration, client: HostUpClient) {
+        self.configuration = configuration
+        self.client = client
+        etag = nil
+        lastDocument = nil
+        loggedRefusals = []
+    }
+
+    /// How the last step of the daemon went, for the status line.
+    public enum Health: Sendable {
+        /// The API answered and the kernel was reconciled.
+        case synced
+        /// The API could not be used; the kernel keeps the last valid state.
+        case degraded
+        /// No API token yet; nothing is changed until one is given.
+        case waitingForToken
+    }
+
+    /// Whether an API client is set (a token was found).
+    public var hasClient: Bool { client != nil }
+
+    /// One human line for `systemctl status` (`STATUS=`): routes applied, interfaces, last sync and its age, last
+    /// error.
+    public func statusLine(_ health: Health) -> String {
+        if case .waitingForToken = health {
+            return "waiting for API token (systemd credential \(APIToken.credentialName), token_file or HOSTUP_API_TOKEN)"
+        }
+        let active = state.routes.filter { $0.missingSince == nil }
+        var parts: [String] = []
+        let routes = active.count == 1 ? "1 route" : "\(active.count) routes"
+        parts.append(interfaces.isEmpty ? routes : "\(routes) on \(interfaces.joined(separator: ", "))")
+        if let lastSync = state.lastSync {
+            parts.append("last sync \(Int(max(0, now().timeIntervalSince(lastSync)))) s ago")
+        } else {
+            parts.append("never synced")
+        }
+        if let error = state.lastError {
+            let short = error.count > 120 ? String(error.prefix(117)) + "..." : error
+            parts.append("last error: \(short)")
+        }
+        let joined = parts.joined(separator: "; ")
+        if case .degraded = health { return "degraded (serving the last valid state): " + joined }
+        return joined
     }
 
     // MARK: - Kernel facts

@@ -23,7 +23,7 @@ extension AgentConfiguration {
         } catch let error where error.isNotFound && path == defaultPath {
             text = ""
         } catch {
-            throw ConfigurationError(key: "config", file: path, message: "cannot read: \(error)")
+            throw ConfigurationError(key: "config", message: "cannot read \(error)")
         }
         return try parse(text, file: path, environment: environment)
     }
@@ -38,7 +38,7 @@ extension AgentConfiguration {
             throw ConfigurationError(
                 key: "syntax", file: file, line: error.source.begin.line, message: error.description)
         } catch let error as UnexpectedKeysError {
-            let path = error.keys.values.first.map { $0.map(\.stringValue) } ?? []
+            let path = error.keys.values.first.map { $0.map { $0.intValue.map(String.init) ?? $0.stringValue } } ?? []
             let key = renderKey(path)
             throw ConfigurationError(
                 key: key, file: file, line: locator.line(of: path),
@@ -228,6 +228,9 @@ extension ConfigFile.BindingEntry {
                 host = try IPv6Address(hostText)
             } catch let parseError {
                 throw error("host", "\"\(hostText)\" is not an IPv6 host part: \(parseError)")
+            }
+            guard host.high >> 48 == 0 else {
+                throw error("host", "\(host) does not fit in the host part of even a /48 (use e.g. ::1 or ::a:1)")
             }
             guard host != .unspecified else {
                 throw error("host", ":: is the subnet-router anycast address (RFC 4291 2.6.1); use e.g. ::1")

@@ -13,7 +13,7 @@ package enum FileIO {
         package var errno: Int32
 
         package var description: String {
-            "\(operation) \(path): \(String(cString: strerror(errno)))"
+            "\(path): \(operation): \(String(cString: strerror(errno)))"
         }
 
         /// `true` when the file does not exist (`ENOENT`).

@@ -21,6 +21,8 @@ public struct PersistedState: Codable, Sendable, Equatable {
     public var lastSync: Date?
     /// When the last fetch was attempted.
     public var lastAttempt: Date?
+    /// When the daemon's or `sync`'s last step ended, successful (then equal to `lastSync`) or not.
+    public var lastStepEnd: Date?
     /// The last error (API, validation or kernel), or `nil` after a clean sync.
     public var lastError: String?
     /// Refusals of the last valid answer, as lines.

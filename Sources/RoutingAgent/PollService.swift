@@ -9,21 +9,50 @@ import ServiceLifecycle
 /// Every `pollInterval` (±10 % jitter) it fetches and applies the API's state. When a fetch fails it changes
 /// nothing the API said and backs off (5 s → 5 min, full jitter; at least `Retry-After` on 429, at least a minute
 /// on 401/403), but still reconciles the kernel to the last valid state at least once a minute, which also
-/// restores the cached state at start when the API is unreachable.
+/// restores the cached state at start when the API is unreachable. A ``PollTrigger`` wakes it early: `.reload`
+/// re-reads the configuration first (SIGHUP), `.syncNow` just polls.
 ///
 /// - Important: Cancellation (SIGTERM through `ServiceGroup`) ends the loop between steps; the kernel is left as
 ///   it is, so traffic keeps flowing across restarts and upgrades.
 public struct PollService: Service {
+    /// Where the loop reports its life, for systemd (`sd_notify`) or anything else. Every hook defaults to nothing.
+    public struct Hooks: Sendable {
+        /// Before each fetch-and-reconcile step.
+        public var stepStarted: @Sendable () -> Void = {}
+        /// After each step, whatever its outcome.
+        public var stepFinished: @Sendable () -> Void = {}
+        /// After the first reconcile attempt (from the API or from the cache), and after each reload's step, with
+        /// the status line.
+        public var ready: @Sendable (_ status: String) -> Void = { _ in }
+        /// After every other step, with the status line.
+        public var status: @Sendable (_ status: String) -> Void = { _ in }
+        /// When a reload begins.
+        public var reloading: @Sendable () -> Void = {}
+        /// When the loop stops.
+        public var stopping: @Sendable () -> Void = {}
+
+        public init() {}
+    }
+
+    /// A new configuration and the API client that goes with it, for a reload.
+    public typealias Reloader = @Sendable () throws -> (AgentConfiguration, HostUpClient)
+
     private let agent: Agent
     private let logger: Logger
-    private let onFirstAttempt: @Sendable (_ degraded: Bool) async -> Void
+    private let trigger: PollTrigger
+    private let hooks: Hooks
+    private let reloader: Reloader?
 
-    /// - Parameter onFirstAttempt: Called once, after the first reconcile attempt (from the API or from the
-    ///   cache); `degraded` is `true` when the API could not be used. The seam for systemd's `READY=1`.
-    public init(agent: Agent, logger: Logger, onFirstAttempt: @escaping @Sendable (_ degraded: Bool) async -> Void = { _ in }) {
+    /// - Parameters:
+    ///   - trigger: Wakes the loop early (signals).
+    ///   - hooks: Life-cycle callbacks; the seam for `READY=1`, `STATUS=`, `RELOADING=1`, `STOPPING=1`, watchdog.
+    ///   - reloader: Re-reads the configuration on ``PollTrigger/Reason/reload``; `nil` ignores reloads.
+    public init(agent: Agent, logger: Logger, trigger: PollTrigger = PollTrigger(), hooks: Hooks = Hooks(), reloader: Reloader? = nil) {
         self.agent = agent
         self.logger = logger
-        self.onFirstAttempt = onFirstAttempt
+        self.trigger = trigger
+        self.hooks = hooks
+        self.reloader = reloader
     }
 
     public func run() async throws {
@@ -32,51 +61,108 @@ public struct PollService: Service {
                 try await self.loop()
             }
         } catch is CancellationError {
-            logger.info("stopping; the kernel is left as it is")
         }
+        hooks.stopping()
+        logger.info("stopping; the kernel is left as it is")
     }
 
     private func loop() async throws {
         var backoff = Backoff()
-        var announced = false
         var generator = SystemRandomNumberGenerator()
-        let interval = agent.configuration.pollInterval
+        var announced = false
+        var reason: PollTrigger.Reason?
         while !Task.isCancelled {
-            let delay: Duration
-            var degraded = false
-            do {
-                let answer = try await agent.fetch()
-                await agent.absorb(answer)
-                try await reconcile()
-                try await agent.markSynced()
-                backoff.reset()
-                delay = Backoff.jittered(interval, using: &generator)
-            } catch let error as HostUpAPIError {
-                degraded = true
-                await agent.markFailed(error)
-                let floor: Duration
-                switch error.code {
-                case .rateLimited: floor = error.retryAfter ?? .seconds(5)
-                case .unauthorized, .forbidden: floor = .seconds(60)
-                default: floor = .zero
-                }
-                delay = min(backoff.nextDelay(atLeast: floor, using: &generator), max(floor, .seconds(60)))
-                logger.error(
-                    "API: \(error); the kernel keeps the last valid state; retrying in \(delay.configText)",
-                    metadata: [LogKeys.event: "\(AgentEvent.apiError.rawValue)"])
-                try? await reconcileFromCache(firstTime: !announced)
-            } catch {
-                degraded = true
-                await agent.markFailed(error)
-                delay = min(backoff.nextDelay(using: &generator), .seconds(60))
-                logger.error("sync failed: \(error); retrying in \(delay.configText)")
-                try? await reconcileFromCache(firstTime: !announced)
+            if reason == .reload {
+                hooks.reloading()
+                await reload()
             }
-            if !announced {
+            hooks.stepStarted()
+            let (delay, health) = await step(backoff: &backoff, generator: &generator, firstTime: !announced)
+            hooks.stepFinished()
+            let status = await agent.statusLine(health)
+            if Task.isCancelled { break }
+            if !announced || reason == .reload {
                 announced = true
-                await onFirstAttempt(degraded)
+                hooks.ready(status)
+            } else {
+                hooks.status(status)
             }
-            try await Task.sleep(for: delay)
+            reason = await waitForNextStep(delay, health: health)
+        }
+    }
+
+    /// Waits `delay` or until the trigger fires. While the API is failing the wait can be minutes long (backoff up
+    /// to 5 minutes), so the kernel is reconciled to the last valid state every ``resyncInterval`` meanwhile.
+    private func waitForNextStep(_ delay: Duration, health: Agent.Health) async -> PollTrigger.Reason? {
+        guard case .degraded = health else { return await trigger.wait(upTo: delay) }
+        var remaining = delay
+        while remaining > .zero, !Task.isCancelled {
+            let slice = min(remaining, Self.resyncInterval)
+            if let reason = await trigger.wait(upTo: slice) { return reason }
+            remaining -= slice
+            if remaining > .zero {
+                hooks.stepStarted()
+                await reconcileFromCache(firstTime: false)
+                hooks.stepFinished()
+            }
+        }
+        return nil
+    }
+
+    /// How often the kernel is reconciled to the last valid state while the API is failing. 1 minute.
+    static let resyncInterval: Duration = .seconds(60)
+
+    /// One fetch and reconcile. Returns the delay until the next one, and how it went.
+    private func step<G: RandomNumberGenerator>(
+        backoff: inout Backoff, generator: inout G, firstTime: Bool
+    ) async -> (Duration, Agent.Health) {
+        let interval = await agent.configuration.pollInterval
+        if await !agent.hasClient {
+            // No token yet: look for it again; until then change nothing.
+            guard let reloader else { return (interval, .waitingForToken) }
+            do {
+                let (configuration, client) = try reloader()
+                await agent.reload(configuration: configuration, client: client)
+                logger.notice("found the API token")
+            } catch let error as ConfigurationError where error.key == "token" {
+                return (interval, .waitingForToken)
+            } catch {
+                logger.error("\(error)")
+                return (interval, .waitingForToken)
+            }
+        }
+        do {
+            let answer = try await agent.fetch()
+            await agent.absorb(answer)
+            try await reconcile()
+            try await agent.markSynced()
+            backoff.reset()
+            return (Backoff.jittered(interval, using: &generator), .synced)
+        } catch let error as HostUpAPIError {
+            await agent.markFailed(error)
+            let floor: Duration
+            switch error.code {
+            case .rateLimited: floor = error.retryAfter ?? .seconds(5)
+            case .unauthorized, .forbidden: floor = .seconds(60)
+            default: floor = .zero
+            }
+            let delay = backoff.nextDelay(atLeast: floor, using: &generator)
+            // The delay is not in the message, so that repeated identical errors fold in the log.
+            logger.error(
+                "API: \(error); the kernel keeps the last valid state",
+                metadata: [LogKeys.event: "\(AgentEvent.apiError.rawValue)"])
+            logger.debug("next API attempt in \(delay.configText)")
+            await reconcileFromCache(firstTime: firstTime)
+            return (delay, .degraded)
+        } catch is CancellationError {
+            return (.zero, .degraded)
+        } catch {
+            await agent.markFailed(error)
+            let delay = backoff.nextDelay(using: &generator)
+            logger.error("sync failed: \(error)")
+            logger.debug("next attempt in \(delay.configText)")
+            await reconcileFromCache(firstTime: firstTime)
+            return (delay, .degraded)
         }
     }
 
@@ -85,19 +171,31 @@ public struct PollService: Service {
         if !result.plan.operations.isEmpty {
             logger.info("applied \(result.plan.operations.count) operations:\n\(result.plan)")
         }
-        for problem in result.problems {
-            logger.warning("\(problem)")
-        }
     }
 
-    private func reconcileFromCache(firstTime: Bool) async throws {
+    private func reconcileFromCache(firstTime: Bool) async {
         let routes = await agent.state.routes
         guard !routes.isEmpty else { return }
         if firstTime {
             logger.notice(
-                "API unreachable; applying the last valid state (\(routes.count) routes) from the state file",
+                "API unavailable; applying the last valid state (\(routes.count) routes) from the state file",
                 metadata: [LogKeys.event: "\(AgentEvent.stateRestored.rawValue)"])
         }
-        try await reconcile()
+        do {
+            try await reconcile()
+        } catch {
+            logger.error("reconcile from the state file failed: \(error)", metadata: [LogKeys.event: "\(AgentEvent.kernelError.rawValue)"])
+        }
+    }
+
+    private func reload() async {
+        guard let reloader else { return }
+        do {
+            let (configuration, client) = try reloader()
+            await agent.reload(configuration: configuration, client: client)
+            logger.notice("configuration reloaded")
+        } catch {
+            logger.error("reload: \(error); keeping the previous configuration")
+        }
     }
 }

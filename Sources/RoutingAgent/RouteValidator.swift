@@ -40,10 +40,22 @@ public struct RouteValidator: Sendable {
             }
         }
 
+        var idCounts: [String: Int] = [:]
+        for pool in document.pools {
+            for route in pool.routes { idCounts[route.id, default: 0] += 1 }
+        }
+
         var outcome = Outcome(routes: [], refusals: [])
         for pool in document.pools {
             let parent = try? IPv6Prefix(pool.parentCidr)
             for route in pool.routes where route.vpsId == vpsID && route.status == .active {
+                guard !route.id.isEmpty, idCounts[route.id] == 1 else {
+                    outcome.refusals.append(
+                        RouteRefusal(
+                            routeID: route.id, prefix: route.prefix,
+                            reason: route.id.isEmpty ? "has an empty id" : "its id is used by several routes"))
+                    continue
+                }
                 switch check(route, parent: parent, parentText: pool.parentCidr, all: all) {
                 case .success(let prefix):
                     outcome.routes.append(RoutedPrefix(id: route.id, prefix: prefix, label: route.label))

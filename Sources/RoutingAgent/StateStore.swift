@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import FoundationEssentials
 
 /// Reads and writes `state.json` in the state directory, atomically (write, fsync, rename).
@@ -50,6 +53,17 @@ public struct StateStore: Sendable {
         } catch {
             throw Error(description: "cannot write \(path): \(error)")
         }
+    }
+
+    /// Renames an unreadable `state.json` to `state.json.bad`, replacing an older one.
+    ///
+    /// - Returns: The new path.
+    public func setAside() throws -> String {
+        let aside = path + ".bad"
+        guard rename(path, aside) == 0 else {
+            throw Error(description: "cannot move \(path) aside: \(String(cString: strerror(errno)))")
+        }
+        return aside
     }
 
     /// A state file that cannot be read, decoded or written.

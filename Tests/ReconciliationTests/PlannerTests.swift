@@ -95,6 +95,21 @@ import Testing
             Fixture.plan(desired, on: kernel, owned: report.ownership, originals: report.savedSysctls).lines == [])
     }
 
+    @Test(arguments: [nil, "eth9"])
+    func forwardingWaitsForAKnownUplink(uplink: String?) {
+        let kernel = Fixture.kernel()
+        let desired = Fixture.desired(
+            [Fixture.r1], [Binding(match: "web", mode: .address, interface: "br0", forwarding: true)], uplink: uplink)
+        let plan = Fixture.plan(desired, on: kernel)
+        #expect(!plan.operations.contains { "\($0)".contains("forwarding") }, "forwarding without accept_ra=2 drops the default route")
+        #expect(
+            plan.deferred.map(\.description) == [
+                "# deferred: \(uplink ?? "the uplink (no IPv6 default route)") not found: "
+                    + "net.ipv6.conf.all.forwarding=1 (accept_ra must be raised on the uplink first)"
+            ])
+        #expect(plan.lines.contains("ip -6 address add 2001:db8:1000:10::1/64 dev br0 nodad proto hostup"))
+    }
+
     @Test func splitHandsChildrenToBindingsInOrder() {
         let kernel = Fixture.kernel()
         let desired = Fixture.desired(
@@ -123,7 +138,7 @@ import Testing
             [Fixture.r1],
             [Binding(mode: .route, interface: "wg0"), Binding(match: "r1", mode: .address, interface: "br9")])
         let plan = Fixture.plan(after, on: kernel)
-        #expect(plan.lines == ["# deferred: wg0 does not exist (route r1): route 2001:db8:1000:10::/64"])
+        #expect(plan.lines == ["# deferred: wg0 not found (route r1): route 2001:db8:1000:10::/64"])
         #expect(plan.deferred == [Deferral(interface: "wg0", object: "route 2001:db8:1000:10::/64", routeID: "r1")])
     }
 
@@ -133,7 +148,7 @@ import Testing
         #expect(
             Fixture.plan(desired, on: kernel).lines == [
                 "ip -6 route add unreachable 2001:db8:1000:10::/64 proto hostup metric 4294967295",
-                "# deferred: br9 does not exist (route r1): address 2001:db8:1000:10::1/64",
+                "# deferred: br9 not found (route r1): address 2001:db8:1000:10::1/64",
             ])
         kernel.mutate { $0.links.append(Link(ifindex: 9, name: "br9", isUp: true)) }
         #expect(

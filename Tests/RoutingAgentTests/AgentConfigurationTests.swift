@@ -117,6 +117,10 @@ import Testing
             text: "[[bindings]]\nmode = \"address\"\ninterface = \"br0\"\nhost = \"::g\"\n",
             key: "bindings[0].host", line: 4, mentions: "not an IPv6"),
         Case(text: "[[bindings]]\nsplit = 80\n", key: "bindings[0].split", line: 2, mentions: "49...64"),
+        Case(
+            text: "[[bindings]]\nmode = \"address\"\ninterface = \"br0\"\nhost = \"2001:db8::5\"\n",
+            key: "bindings[0].host", line: 4, mentions: "does not fit"),
+        Case(text: "[[bindings]]\nmode = \"anyip\"\ninterfce = \"br0\"\n", key: "bindings[0].interfce", line: 3, mentions: "unknown key"),
         Case(text: "[[bindings]]\nforwarding = \"yes\"\n", key: "bindings[0].forwarding", line: 2, mentions: "true or false"),
         Case(text: "[[bindings]]\ninterface = \"br0\"\n", key: "bindings[0].interface", line: 2, mentions: "anyip"),
         Case(text: "poll_interval = \"30s\n", key: "syntax", line: 1, mentions: ""),
@@ -174,5 +178,42 @@ import Testing
         #expect(configuration.vpsID == "vps_01hxa3b4c5d6e7f8g9h0j1k2m5")
         #expect(configuration.bindings.map(\.mode) == [.address, .anyip])
         #expect(configuration.bindings[0].forwarding)
+    }
+}
+
+@Suite struct APITokenTests {
+    @Test(arguments: ["secret-token", "secret-token\n", "secret-token\r\n", "  secret-token \n\n"])
+    func trimsTheLineEnd(_ written: String) throws {
+        let directory = temporaryDirectory()
+        try FileIO.makeDirectory(directory)
+        let path = directory + "/token"
+        try FileIO.writeAtomically(Array(written.utf8), to: path, mode: 0o600)
+        let token = try APIToken.resolve(tokenFile: path, environment: [:])
+        #expect(token.secret == "secret-token")
+        #expect(!"\(token)".contains("secret-token"))
+        let fromEnvironment = try APIToken.resolve(tokenFile: nil, environment: ["HOSTUP_API_TOKEN": written])
+        #expect(fromEnvironment.secret == "secret-token")
+    }
+
+    @Test func refusesAGroupReadableTokenFile() throws {
+        let directory = temporaryDirectory()
+        try FileIO.makeDirectory(directory)
+        let path = directory + "/token"
+        try FileIO.writeAtomically(Array("t\n".utf8), to: path, mode: 0o640)
+        #expect {
+            try APIToken.resolve(tokenFile: path, environment: [:])
+        } throws: { error in
+            "\(error)".contains("0640") && "\(error)".contains("chmod 600")
+        }
+    }
+
+    @Test func credentialComesFirst() throws {
+        let directory = temporaryDirectory()
+        try FileIO.makeDirectory(directory)
+        try FileIO.writeAtomically(Array("from-credential\n".utf8), to: directory + "/hostup-api-token")
+        let token = try APIToken.resolve(
+            tokenFile: nil, environment: ["CREDENTIALS_DIRECTORY": directory, "HOSTUP_API_TOKEN": "from-env"])
+        #expect(token.secret == "from-credential")
+        #expect(token.source == "credential hostup-api-token")
     }
 }

@@ -88,6 +88,16 @@ func document(_ routes: [HostUpAPI.Route], parent: String = "2001:db8:1000::/48"
         #expect(outcome.refusals.allSatisfy { $0.reason.contains("overlaps route") })
     }
 
+    @Test func duplicateAndEmptyIDsAreRefused() {
+        let outcome = validator.validate(
+            document([
+                route("dup", "2001:db8:1000:10::/64"), route("dup", "2001:db8:1000:20::/64"),
+                route("", "2001:db8:1000:30::/64"), route("ok", "2001:db8:1000:40::/64"),
+            ]))
+        #expect(outcome.routes.map(\.id) == ["ok"])
+        #expect(outcome.refusals.map(\.reason) == ["its id is used by several routes", "its id is used by several routes", "has an empty id"])
+    }
+
     @Test func overlapWithAnotherVPSRouteIsRefused() {
         let outcome = validator.validate(
             document([route("mine", "2001:db8:1000:10::/64"), route("theirs", "2001:db8:1000::/56", vps: "vps_other")]))

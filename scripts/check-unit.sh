@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# check-unit.sh: checks systemd/hostup-routed.service and systemd/hostup-routed.catalog.
+#   1. `systemd-analyze verify` reports nothing (the unit parses, every command exists).
+#   2. `systemd-analyze security --offline=true` exposure is at most 2.0; the figure is printed.
+#   3. journalctl compiles the catalog, and it has an entry for every MESSAGE_ID in
+#      Sources/SystemdIntegration/JournalMessageID.swift.
+# Exit 0 when all pass, 1 when one fails, 77 (skipped) when systemd-analyze is not installed.
+# Needs no running systemd (works where systemd is installed but is not PID 1, as in CI).
+set -uo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+UNIT=systemd/hostup-routed.service
+CATALOG=systemd/hostup-routed.catalog
+IDS_SOURCE=Sources/SystemdIntegration/JournalMessageID.swift
+LIMIT=2.0
+
+if ! command -v systemd-analyze >/dev/null; then
+    echo "check-unit: systemd-analyze not found (apt-get install systemd); skipping" >&2
+    exit 77
+fi
+
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+failures=0
+
+# 1. verify. Run on a copy named like the unit. Until the package is installed /usr/bin/hostup-routed does not
+# exist, and verify would report exactly that; the copy then points ExecStart= at an executable stub of the
+# same name, and nothing else changes. --man=no: the man page ships with the package, not in the tree.
+cp "$UNIT" "$scratch/hostup-routed.service"
+if [ ! -x /usr/bin/hostup-routed ]; then
+    mkdir -p "$scratch/bin"
+    printf '#!/bin/sh\nexit 0\n' >"$scratch/bin/hostup-routed"
+    chmod 755 "$scratch/bin/hostup-routed"
+    sed -i "s|^ExecStart=/usr/bin/hostup-routed |ExecStart=$scratch/bin/hostup-routed |" \
+        "$scratch/hostup-routed.service"
+    echo "check-unit: /usr/bin/hostup-routed is not installed; verifying with ExecStart= pointing at a stub"
+fi
+verify_output=$(systemd-analyze verify --man=no "$scratch/hostup-routed.service" 2>&1)
+verify_status=$?
+if [ "$verify_status" -ne 0 ] || [ -n "$verify_output" ]; then
+    echo "check-unit: FAIL systemd-analyze verify $UNIT (exit $verify_status):"
+    printf '%s\n' "$verify_output"
+    failures=$((failures + 1))
+else
+    echo "check-unit: ok   systemd-analyze verify $UNIT: clean"
+fi
+
+# 2. security exposure (0.0 best .. 10.0 worst).
+security_output=$(systemd-analyze security --offline=true "$UNIT" 2>&1)
+exposure=$(printf '%s\n' "$security_output" | sed -n 's/.*Overall exposure level for [^:]*: \([0-9][0-9.]*\).*/\1/p')
+if [ -z "$exposure" ]; then
+    echo "check-unit: FAIL systemd-analyze security printed no exposure level:"
+    printf '%s\n' "$security_output"
+    failures=$((failures + 1))
+elif awk -v e="$exposure" -v l="$LIMIT" 'BEGIN { exit !(e + 0 > l + 0) }'; then
+    echo "check-unit: FAIL exposure $exposure > $LIMIT; the settings that cost:"
+    printf '%s\n' "$security_output" | grep '✗'
+    failures=$((failures + 1))
+else
+    echo "check-unit: ok   systemd-analyze security --offline=true exposure: $exposure (limit $LIMIT)"
+fi
+
+# 3. the catalog compiles, and covers every message id.
+ids=$(grep -o 'rawValue: "[0-9a-f]\{32\}"' "$IDS_SOURCE" | grep -o '[0-9a-f]\{32\}')
+if [ -z "$ids" ]; then
+    echo "check-unit: FAIL no message ids found in $IDS_SOURCE"
+    failures=$((failures + 1))
+elif ! command -v journalctl >/dev/null; then
+    echo "check-unit: FAIL journalctl not found; cannot check $CATALOG"
+    failures=$((failures + 1))
+else
+    mkdir -p "$scratch/root/usr/lib/systemd/catalog" "$scratch/root/var/lib/systemd/catalog"
+    cp "$CATALOG" "$scratch/root/usr/lib/systemd/catalog/"
+    listed=$(journalctl --root="$scratch/root" --update-catalog 2>&1 &&
+        journalctl --root="$scratch/root" --list-catalog 2>&1)
+    missing=0
+    for id in $ids; do
+        if ! printf '%s\n' "$listed" | grep -q "^$id hostup-routed: "; then
+            echo "check-unit: FAIL $CATALOG has no entry for MESSAGE_ID $id"
+            missing=$((missing + 1))
+        fi
+    done
+    if [ "$missing" -ne 0 ]; then
+        printf '%s\n' "$listed"
+        failures=$((failures + 1))
+    else
+        count=$(printf '%s\n' "$ids" | wc -l)
+        echo "check-unit: ok   journalctl --update-catalog: $count message ids, all in $CATALOG"
+    fi
+fi
+
+exit $((failures == 0 ? 0 : 1))
