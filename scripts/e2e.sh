@@ -47,7 +47,7 @@ agent() {
     local command=$1
     shift
     timeout 60 ip netns exec "$HR_VPS" env HOSTUP_API_TOKEN="$HR_TOKEN" \
-        "$BIN/hostup-routed" "$command" --config "$HR_CONFIG" "$@" >"$HR_WORK/cmd.out" 2>"$HR_WORK/cmd.err"
+        "$BIN/hostup-routed" "$command" "$@" --config "$HR_CONFIG" >"$HR_WORK/cmd.out" 2>"$HR_WORK/cmd.err"
 }
 
 # expected_routes / expected_addresses: what the kernel must hold given P1_ON, P2_ON, HAND_ON,
@@ -290,6 +290,30 @@ case_addr_del_restored() {
     hr_ping "$HR_ROUTER" "$P1_ANY" || { fail "router cannot ping $P1_ANY"; return 1; }
 }
 
+case_cli_create_and_delete() {
+    hr_daemon_alive || { fail "the daemon is not running"; return 1; }
+    # The command asks the running daemon to apply the new route and returns once the kernel routes it.
+    agent routes create --prefix-length 64 --label cli || { fail "routes create exited $?: $(paste -sd' ' "$HR_WORK/cmd.err")"; return 1; }
+    local id prefix host
+    id=$(sed -n 's/^created route \([^:]*\): .*/\1/p' "$HR_WORK/cmd.out")
+    prefix=$(sed -n 's/^created route [^:]*: \([^ ]*\) -> .*/\1/p' "$HR_WORK/cmd.out")
+    [ -n "$id" ] && [ -n "$prefix" ] || { fail "no new route in the output: $(paste -sd';' "$HR_WORK/cmd.out")"; return 1; }
+    grep -q "the kernel routes $prefix" "$HR_WORK/cmd.out" || { fail "the command did not wait for the kernel: $(paste -sd';' "$HR_WORK/cmd.out")"; return 1; }
+    host=${prefix%/*}1
+    hr_ping "$HR_ROUTER" "$host" || { fail "router cannot ping $host right after routes create returned"; return 1; }
+    # Deleting it through the command: the objects go after the daemon's confirming poll.
+    agent routes delete "$id" || true
+    grep -q -- "--yes" "$HR_WORK/cmd.err" || { fail "routes delete off a terminal without --yes did not ask for it"; return 1; }
+    agent routes delete "$id" --yes || { fail "routes delete exited $?: $(paste -sd' ' "$HR_WORK/cmd.err")"; return 1; }
+    hr_wait 10 prefix_gone "$prefix" || { fail "$prefix still in the kernel 10 s after routes delete"; return 1; }
+    state_is_expected
+}
+
+# prefix_gone PREFIX: the kernel holds no agent route for PREFIX.
+prefix_gone() {
+    ! hr_agent_routes "$HR_VPS" | grep -q "$1"
+}
+
 case_check_config() {
     local bad=$HR_WORK/bad.toml status
     printf '%s\n' "# a config with a typo" "api_url = \"$HR_API_URL\"" "" "pol_interval = \"1s\"" >"$bad"
@@ -348,6 +372,7 @@ run_case "daemon removes a route deleted through the API, keeps the rest" case_d
 run_case "kill -9 and restart converges with no duplicates" case_kill9_restart
 run_case "API down at start: the state file's routes are applied" case_api_down_at_start
 run_case "ip addr del by hand is repaired by the daemon" case_addr_del_restored
+run_case "routes create with the daemon running is reachable before it returns; routes delete removes it" case_cli_create_and_delete
 run_case "check-config names the bad key and its line, exits 78" case_check_config
 run_case "cleanup removes the agent's objects and leaves hand-made ones" case_cleanup
 

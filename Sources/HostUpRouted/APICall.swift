@@ -1,0 +1,53 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ArgumentParser
+import HostUpAPI
+import RoutingAgent
+
+/// Runs one API request for a command: a `429` is waited out once (at most two minutes of `Retry-After`, said on
+/// stderr), and any failure is printed readably and turned into the command's exit code (3 transport, 2 refusal).
+func callAPI<Result>(_ what: String, _ request: () async throws -> Result) async throws -> Result {
+    do {
+        return try await request()
+    } catch let error as HostUpAPIError where error.code == .rateLimited {
+        let wait = error.retryAfter ?? .seconds(5)
+        guard wait <= .seconds(120) else { throw reportAPIFailure(what, error) }
+        printError("\(what): rate limited; waiting \(wait.components.seconds) s (Retry-After) and trying once more")
+        try await Task.sleep(for: wait)
+        do {
+            return try await request()
+        } catch {
+            throw reportAPIFailure(what, error)
+        }
+    } catch {
+        throw reportAPIFailure(what, error)
+    }
+}
+
+/// Prints an API failure (the problem document's title, detail, code, each `errors[]` pointer, `requestId`; or
+/// the transport error) and returns the exit code to throw.
+func reportAPIFailure(_ what: String, _ error: any Error) -> ExitCode {
+    printError("\(what) failed:")
+    for line in "\(error)".split(separator: "\n", omittingEmptySubsequences: false) {
+        printError("  \(line)")
+    }
+    return ExitCodes.code(for: error)
+}
+
+/// Asks "question [y/N]" on a terminal; off a terminal, `--yes` is required.
+///
+/// - Throws: ``ExitCodes/usage`` when not confirmed.
+func confirm(_ question: String, yes: Bool) throws {
+    if yes { return }
+    guard isatty(STDIN_FILENO) == 1 else {
+        printError("\(question): not a terminal, so pass --yes to confirm")
+        throw ExitCodes.usage
+    }
+    StandardError.write("\(question) [y/N] ")
+    let answer = readLine()?.lowercased() ?? ""
+    guard answer == "y" || answer == "yes" else {
+        printError("not confirmed; nothing was sent")
+        throw ExitCodes.usage
+    }
+}

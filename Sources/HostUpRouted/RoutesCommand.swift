@@ -1,0 +1,162 @@
+import ArgumentParser
+import FoundationEssentials
+import HostUpAPI
+import IPv6Addressing
+import Netlink
+import RoutingAgent
+
+struct RoutesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "routes",
+        abstract: "List, create and delete the account's routed IPv6 prefixes through the HostUp API.",
+        subcommands: [ListRoutes.self, CreateRoute.self, DeleteRoute.self])
+}
+
+struct ListRoutes: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "Show pools, their routes (and whether each can be deleted), and destinations.",
+        discussion: "Needs the token scopes read:network and read:vm.")
+
+    @OptionGroup var options: GlobalOptions
+
+    @Flag(name: .long, help: "Print the state document exactly as the API sent it.")
+    var json = false
+
+    func run() async throws {
+        let wiring = try Wiring(options: options)
+        try await wiring.withClient { client in
+            let (state, body) = try await callAPI("GET /api/v2/routed-ipv6") { try await client.routedIPv6Document() }
+            if json {
+                print(String(decoding: body, as: UTF8.self))
+            } else {
+                print(RoutedIPv6Listing.render(state))
+            }
+        }
+    }
+}
+
+struct CreateRoute: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "create",
+        abstract: "Route a /48, /56 or /64 of a pool to a VPS (the create_route action).",
+        discussion: """
+            The VPS defaults to this one (vps_id, else auto-detected), the pool to the account's only pool. The \
+            request is checked locally first. When the route is for this VPS and the daemon runs, it is asked to \
+            apply it now, and the command waits until the kernel routes the prefix. Needs the scope write:network.
+            """)
+
+    @OptionGroup var options: GlobalOptions
+
+    @Option(name: .long, help: "48, 56 or 64.")
+    var prefixLength: Int
+
+    @Option(name: .long, help: "An explicit child prefix of the pool; default: the server picks the first free one.")
+    var prefix: String?
+
+    @Option(name: .long, help: "A label for the route.")
+    var label: String?
+
+    @Option(name: .customLong("vps-id"), help: "The destination VPS; default: this VPS.")
+    var vpsID: String?
+
+    @Option(name: .customLong("pool-id"), help: "The pool; default: the account's only pool.")
+    var poolID: String?
+
+    @Option(name: .long, help: "How long to wait for the kernel to route the prefix, in seconds.")
+    var wait: Int = 60
+
+    func run() async throws {
+        let wiring = try Wiring(options: options)
+        try await wiring.withClient { client in
+            let before = try await callAPI("GET /api/v2/routed-ipv6") { try await client.routedIPv6Document().state }
+            let thisVPS = try? IdentityResolver.resolve(
+                configured: wiring.configuration.vpsID, document: before, local: .current())
+            guard let destination = vpsID ?? thisVPS else {
+                printError("cannot tell which VPS this is; pass --vps-id (or set vps_id in the config)")
+                throw ExitCodes.usage
+            }
+            let request: CreateRouteRequest
+            do {
+                request = try RouteRequestCheck.request(
+                    in: before, vpsID: destination, poolID: poolID, prefixLength: prefixLength, prefix: prefix,
+                    label: label)
+            } catch {
+                printError("\(error); nothing was sent")
+                throw ExitCodes.usage
+            }
+            let after = try await callAPI("POST /api/v2/routed-ipv6 (create_route)") {
+                try await client.createRoute(request)
+            }
+            let known = Set(before.pools.flatMap(\.routes).map(\.id))
+            guard let route = after.pools.flatMap(\.routes).first(where: { !known.contains($0.id) }) else {
+                print("created (the answer lists no new route)")
+                return
+            }
+            print("created route \(route.id): \(route.prefix) -> \(route.vpsId)\(route.vpsName.map { " (\($0))" } ?? "")")
+            if destination == thisVPS {
+                try await applyHere(route, wiring: wiring)
+            }
+        }
+    }
+
+    /// The route is for this VPS: have the running daemon apply it and wait for the kernel.
+    private func applyHere(_ route: HostUpAPI.Route, wiring: Wiring) async throws {
+        let directory = wiring.configuration.stateDirectory
+        let pid: Int32
+        do {
+            _ = try StateLock(directory: directory)
+            print("the daemon is not running: `hostup-routed sync` applies it now")
+            return
+        } catch let held as StateLock.Held {
+            guard let holder = held.pid else { throw ExitCodes.busy }
+            pid = holder
+        }
+        guard let prefix = try? IPv6Prefix(route.prefix) else { return }
+        print("asking the daemon (pid \(pid)) to apply it")
+        do {
+            _ = try await DaemonSync.syncNow(pid: pid, store: StateStore(directory: directory), timeout: .seconds(wait))
+            try await KernelWait.untilRouted(prefix, timeout: .seconds(wait))
+        } catch {
+            printError("\(error)")
+            throw ExitCodes.kernel
+        }
+        print("the kernel routes \(prefix)")
+    }
+}
+
+struct DeleteRoute: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "delete",
+        abstract: "Stop routing a prefix (DELETE /api/v2/routed-ipv6/routes/{id}).",
+        discussion: """
+            The route's canDelete gate is checked first. The agent removes the prefix from the kernel after a \
+            second answer confirms it is gone (the daemon's next poll). Needs the scope write:network.
+            """)
+
+    @OptionGroup var options: GlobalOptions
+
+    @Argument(help: "The route id (routes list shows it).")
+    var id: String
+
+    @Flag(name: .long, help: "Do not ask for confirmation.")
+    var yes = false
+
+    func run() async throws {
+        let wiring = try Wiring(options: options)
+        try await wiring.withClient { client in
+            let state = try await callAPI("GET /api/v2/routed-ipv6") { try await client.routedIPv6Document().state }
+            guard let route = state.pools.flatMap(\.routes).first(where: { $0.id == id }) else {
+                printError("no route \(id) in this account")
+                throw ExitCodes.usage
+            }
+            if let gate = route.actions?.canDelete, !gate.allowed {
+                printError("route \(id) cannot be deleted: \(gate.reason ?? "no reason given"); nothing was sent")
+                throw ExitCodes.api
+            }
+            try confirm("delete route \(id) (\(route.prefix) -> \(route.vpsId))?", yes: yes)
+            _ = try await callAPI("DELETE /api/v2/routed-ipv6/routes/\(id)") { try await client.deleteRoute(id: id) }
+            print("deleted route \(id) (\(route.prefix))")
+        }
+    }
+}
