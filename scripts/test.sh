@@ -67,6 +67,7 @@ else
 fi
 BIN=$(swift build --show-bin-path)
 export BIN
+step "command line against the API simulator" scripts/cli-test.sh
 step "end to end" scripts/e2e.sh
 step "systemd integration" scripts/e2e-systemd.sh
 step "systemd unit" scripts/check-unit.sh

@@ -7,27 +7,33 @@ import RoutingAgent
 
 /// Runs one API request for a command: a `429` is waited out once (at most two minutes of `Retry-After`, said on
 /// stderr), and any failure is printed readably and turned into the command's exit code (3 transport, 2 refusal).
-func callAPI<Result>(_ what: String, _ request: () async throws -> Result) async throws -> Result {
+///
+/// - Parameter conflict: What a body-less `409` means for this request, in words.
+func callAPI<Result>(_ what: String, conflict: String? = nil, _ request: () async throws -> Result) async throws -> Result {
     do {
         return try await request()
     } catch let error as HostUpAPIError where error.code == .rateLimited {
         let wait = error.retryAfter ?? .seconds(5)
-        guard wait <= .seconds(120) else { throw reportAPIFailure(what, error) }
+        guard wait <= .seconds(120) else { throw reportAPIFailure(what, error, conflict: conflict) }
         printError("\(what): rate limited; waiting \(wait.components.seconds) s (Retry-After) and trying once more")
         try await Task.sleep(for: wait)
         do {
             return try await request()
         } catch {
-            throw reportAPIFailure(what, error)
+            throw reportAPIFailure(what, error, conflict: conflict)
         }
     } catch {
-        throw reportAPIFailure(what, error)
+        throw reportAPIFailure(what, error, conflict: conflict)
     }
 }
 
 /// Prints an API failure (the problem document's title, detail, code, each `errors[]` pointer, `requestId`; or
 /// the transport error) and returns the exit code to throw.
-func reportAPIFailure(_ what: String, _ error: any Error) -> ExitCode {
+func reportAPIFailure(_ what: String, _ error: any Error, conflict: String? = nil) -> ExitCode {
+    if let conflict, let error = error as? HostUpAPIError, error.status == 409, error.problem == nil {
+        printError("\(what) refused: \(conflict)")
+        return ExitCodes.api
+    }
     printError("\(what) failed:")
     for line in "\(error)".split(separator: "\n", omittingEmptySubsequences: false) {
         printError("  \(line)")
@@ -50,4 +56,11 @@ func confirm(_ question: String, yes: Bool) throws {
         printError("not confirmed; nothing was sent")
         throw ExitCodes.usage
     }
+}
+
+/// An action gate's reason without its closing full stop, for "...: reason; nothing was sent".
+func reason(_ gate: ActionGate) -> String {
+    var text = gate.reason ?? "no reason given"
+    while text.hasSuffix(".") { text.removeLast() }
+    return text
 }

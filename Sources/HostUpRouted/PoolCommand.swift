@@ -22,11 +22,13 @@ struct AllocatePool: AsyncParsableCommand {
         try await wiring.withClient { client in
             let state = try await callAPI("GET /api/v2/routed-ipv6") { try await client.routedIPv6Document().state }
             if let gate = state.actions?.canAllocatePool, !gate.allowed {
-                printError("a pool cannot be allocated: \(gate.reason ?? "no reason given"); nothing was sent")
+                printError("a pool cannot be allocated: \(reason(gate)); nothing was sent")
                 throw ExitCodes.api
             }
             let known = Set(state.pools.map(\.id))
-            let after = try await callAPI("POST /api/v2/routed-ipv6 (allocate_pool)") { try await client.allocatePool() }
+            let after = try await callAPI(
+                "POST /api/v2/routed-ipv6 (allocate_pool)", conflict: "409: the account already has a routed /48"
+            ) { try await client.allocatePool() }
             for pool in after.pools where !known.contains(pool.id) {
                 print("allocated pool \(pool.id): \(pool.parentCidr)")
             }
@@ -57,7 +59,7 @@ struct ReleasePool: AsyncParsableCommand {
                 throw ExitCodes.usage
             }
             if let gate = pool.actions?.canRelease, !gate.allowed {
-                printError("pool \(id) cannot be released: \(gate.reason ?? "no reason given"); nothing was sent")
+                printError("pool \(id) cannot be released: \(reason(gate)); nothing was sent")
                 throw ExitCodes.api
             }
             try confirm("release pool \(id) (\(pool.parentCidr))?", yes: yes)

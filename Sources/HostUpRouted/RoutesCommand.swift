@@ -85,7 +85,11 @@ struct CreateRoute: AsyncParsableCommand {
                 printError("\(error); nothing was sent")
                 throw ExitCodes.usage
             }
-            let after = try await callAPI("POST /api/v2/routed-ipv6 (create_route)") {
+            let conflict =
+                prefix == nil
+                ? "409: no free /\(prefixLength) is left in pool \(request.poolId)"
+                : "409: \(prefix!) overlaps a route that already exists (routes list shows them)"
+            let after = try await callAPI("POST /api/v2/routed-ipv6 (create_route)", conflict: conflict) {
                 try await client.createRoute(request)
             }
             let known = Set(before.pools.flatMap(\.routes).map(\.id))
@@ -105,12 +109,14 @@ struct CreateRoute: AsyncParsableCommand {
         let directory = wiring.configuration.stateDirectory
         let pid: Int32
         do {
-            _ = try StateLock(directory: directory)
-            print("the daemon is not running: `hostup-routed sync` applies it now")
-            return
-        } catch let held as StateLock.Held {
-            guard let holder = held.pid else { throw ExitCodes.busy }
+            guard let holder = try StateLock.holder(directory: directory) else {
+                print("the daemon is not running: `hostup-routed sync` applies it now")
+                return
+            }
             pid = holder
+        } catch {
+            print("cannot tell whether the daemon runs (\(error)); it applies the route at its next poll")
+            return
         }
         guard let prefix = try? IPv6Prefix(route.prefix) else { return }
         print("asking the daemon (pid \(pid)) to apply it")
@@ -151,7 +157,7 @@ struct DeleteRoute: AsyncParsableCommand {
                 throw ExitCodes.usage
             }
             if let gate = route.actions?.canDelete, !gate.allowed {
-                printError("route \(id) cannot be deleted: \(gate.reason ?? "no reason given"); nothing was sent")
+                printError("route \(id) cannot be deleted: \(reason(gate)); nothing was sent")
                 throw ExitCodes.api
             }
             try confirm("delete route \(id) (\(route.prefix) -> \(route.vpsId))?", yes: yes)

@@ -29,7 +29,7 @@ public enum RouteRequestCheck {
             throw Refusal(description: "--prefix-length \(prefixLength) is not allowed (allowed: \(allowed.map(String.init).joined(separator: ", ")))")
         }
         if state.available == false {
-            throw Refusal(description: "routed IPv6 is not available: \(state.reason ?? "no reason given")")
+            throw Refusal(description: "routed IPv6 is not available: \(sentence(state.reason))")
         }
         let pool: Pool
         if let poolID {
@@ -45,7 +45,7 @@ public enum RouteRequestCheck {
             }
         }
         if let gate = pool.actions?.canCreateRoute, !gate.allowed {
-            throw Refusal(description: "pool \(pool.id) takes no new routes: \(gate.reason ?? "no reason given")")
+            throw Refusal(description: "pool \(pool.id) takes no new routes: \(sentence(gate.reason))")
         }
         if let prefix {
             let parsed: IPv6Prefix
@@ -66,9 +66,16 @@ public enum RouteRequestCheck {
             throw Refusal(description: "VPS \(vpsID) is not a destination of this account (destinations: \(known.isEmpty ? "none" : known))")
         }
         if let gate = destination.actions?.canReceiveRoute, !gate.allowed {
-            throw Refusal(description: "VPS \(vpsID) cannot receive a route: \(gate.reason ?? "no reason given")")
+            throw Refusal(description: "VPS \(vpsID) cannot receive a route: \(sentence(gate.reason))")
         }
         return CreateRouteRequest(poolId: pool.id, vpsId: vpsID, prefixLength: prefixLength, prefix: prefix, label: label)
+    }
+
+    /// A reason from the API without its closing full stop, to be followed by more text.
+    private static func sentence(_ reason: String?) -> String {
+        var text = reason ?? "no reason given"
+        while text.hasSuffix(".") { text.removeLast() }
+        return text
     }
 
     private static func describe(_ pools: [Pool]) -> String {

@@ -42,6 +42,22 @@ public final class StateLock: Sendable {
         _ = text.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
     }
 
+    /// The pid of the process that holds the lock in `directory`, or `nil` when nobody does (or the directory
+    /// or lock file does not exist). Takes nothing and creates nothing.
+    ///
+    /// - Throws: `FileIO.Error` when the lock file exists but cannot be opened (e.g. permissions).
+    public static func holder(directory: String) throws -> Int32? {
+        let path = directory + "/lock"
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            if errno == ENOENT { return nil }
+            throw FileIO.Error(path: path, operation: "open", errno: errno)
+        }
+        defer { close(fd) }
+        guard flock(fd, LOCK_SH | LOCK_NB) != 0 else { return nil }
+        return readPID(fd)
+    }
+
     deinit {
         close(descriptor)
     }

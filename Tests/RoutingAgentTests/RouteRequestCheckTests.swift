@@ -67,7 +67,7 @@ import Testing
             Issue.record("accepted")
             return
         }
-        #expect(refusal.description.contains("VPS is suspended."))
+        #expect(refusal.description.contains("VPS is suspended"))
         guard case .failure(let unknown) = check(state(), vps: "vps_nobody") else {
             Issue.record("accepted an unknown VPS")
             return
