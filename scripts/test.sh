@@ -71,6 +71,7 @@ step "command line against the API simulator" scripts/cli-test.sh
 step "end to end" scripts/e2e.sh
 step "systemd integration" scripts/e2e-systemd.sh
 step "systemd unit" scripts/check-unit.sh
+step "package" scripts/test-deb.sh
 
 summary
 [ "$FAILURES" = 0 ]

@@ -11,12 +11,16 @@ public struct APIToken: Sendable, CustomStringConvertible {
 
     public var description: String { "token from \(source) (\(secret.count) characters)" }
 
+    /// Where the package tells the admin to put the token; read when no credential and no `token_file` is given.
+    public static let defaultTokenFile = "/etc/hostup-routed/token"
+
     /// The systemd credential's name (`LoadCredential=hostup-api-token:...`).
     public static let credentialName = "hostup-api-token"
 
     /// Finds the token, in DESIGN.md's order: the systemd credential `$CREDENTIALS_DIRECTORY/hostup-api-token`,
     /// then `token_file` (which must be owned by root and have no group or other permission bits, i.e. mode 0600
-    /// or 0400), then the environment variable `HOSTUP_API_TOKEN`.
+    /// or 0400), then `/etc/hostup-routed/token` when it exists with those permissions (so that commands run by
+    /// hand find the token the service gets as its credential), then the environment variable `HOSTUP_API_TOKEN`.
     ///
     /// - Throws: ``ConfigurationError`` naming the source that is unusable, or saying that none gave a token.
     public static func resolve(tokenFile: String?, environment: [String: String]) throws -> APIToken {
@@ -52,12 +56,19 @@ public struct APIToken: Sendable, CustomStringConvertible {
             }
             return APIToken(secret: token, source: "token_file \(tokenFile)")
         }
+        // The package's documented place, for commands run by hand (the service gets the same file as its
+        // credential). Only used when it exists and is readable; its checks are those of token_file.
+        if let text = try? FileIO.readText(defaultTokenFile), let token = cleaned(text),
+            let status = try? FileIO.status(defaultTokenFile), status.owner == 0, status.mode & 0o077 == 0
+        {
+            return APIToken(secret: token, source: "token file \(defaultTokenFile)")
+        }
         if let value = environment["HOSTUP_API_TOKEN"], let token = cleaned(value) {
             return APIToken(secret: token, source: "HOSTUP_API_TOKEN")
         }
         throw ConfigurationError(
             key: "token",
-            message: "no API token: give the systemd credential \(credentialName), token_file, or HOSTUP_API_TOKEN")
+            message: "no API token: give the systemd credential \(credentialName), token_file, \(defaultTokenFile), or HOSTUP_API_TOKEN")
     }
 
     private static func cleaned(_ text: String) -> String? {
