@@ -75,6 +75,7 @@ let package = Package(
                 "IPv6Addressing",
                 "Netlink",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ],
             swiftSettings: swiftSettings
         ),

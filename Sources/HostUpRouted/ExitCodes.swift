@@ -35,4 +35,9 @@ extension ExitCodes {
         if let error = error as? HostUpAPIError, error.code == .transport { return transport }
         return api
     }
+
+    /// The exit code for an error the daemon recorded as text in `state.json`.
+    static func code(for recorded: String) -> ExitCode {
+        recorded.hasPrefix("transport") ? transport : api
+    }
 }

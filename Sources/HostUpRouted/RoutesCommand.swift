@@ -120,8 +120,25 @@ struct CreateRoute: AsyncParsableCommand {
         }
         guard let prefix = try? IPv6Prefix(route.prefix) else { return }
         print("asking the daemon (pid \(pid)) to apply it")
+        let state: PersistedState
         do {
-            _ = try await DaemonSync.syncNow(pid: pid, store: StateStore(directory: directory), timeout: .seconds(wait))
+            switch try await DaemonSync.syncNow(pid: pid, store: StateStore(directory: directory), timeout: .seconds(wait)) {
+            case .synced(let synced): state = synced
+            case .failed(let failed, _): state = failed
+            }
+        } catch {
+            printError("\(error)")
+            throw ExitCodes.kernel
+        }
+        if let refusal = state.refusals.first(where: { $0.contains(route.id) }) {
+            printError("the agent does not apply it: \(refusal)")
+            throw ExitCodes.api
+        }
+        if let error = state.lastError, !state.routes.contains(where: { $0.id == route.id }) {
+            printError("the daemon did not apply it: \(error)")
+            throw ExitCodes.code(for: error)
+        }
+        do {
             try await KernelWait.untilRouted(prefix, timeout: .seconds(wait))
         } catch {
             printError("\(error)")

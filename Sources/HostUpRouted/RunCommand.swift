@@ -54,8 +54,14 @@ struct RunCommand: AsyncParsableCommand {
             hooks.stopping = { notifier.notify([.stopping, .status("stopping; the kernel is left as it is")]) }
             let configPath = options.config
             let environment = wiring.environment
+            let stateDirectory = wiring.configuration.stateDirectory
             let poller = PollService(agent: agent, logger: logger, trigger: trigger, hooks: hooks) {
                 let configuration = try AgentConfiguration.load(path: configPath, environment: environment)
+                guard configuration.stateDirectory == stateDirectory else {
+                    throw ConfigurationError(
+                        key: "state_dir",
+                        message: "cannot change from \(stateDirectory) to \(configuration.stateDirectory) on reload; restart instead")
+                }
                 return (configuration, try makeClient(configuration))
             }
 

@@ -65,7 +65,8 @@ struct SyncCommand: AsyncParsableCommand {
             }
         case .failed(_, let error):
             printError("the daemon's sync failed: \(error)")
-            throw ExitCodes.api
+            if error == Agent.waitingForToken { throw ExitCodes.config }
+            throw ExitCodes.code(for: error)
         }
     }
 

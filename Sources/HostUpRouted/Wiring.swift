@@ -37,7 +37,7 @@ struct Wiring {
         do {
             configuration = try AgentConfiguration.load(path: options.config, environment: environment)
         } catch {
-            printError("config: \(error)")
+            printError("\(error)")
             throw ExitCodes.config
         }
     }

@@ -1,5 +1,6 @@
 import Logging
 import Netlink
+import SystemPackage
 
 /// Applies a ``Plan`` through a ``NetworkKernel`` and reports what happened.
 ///
@@ -157,7 +158,7 @@ public struct PlanExecutor: Sendable {
         if let error {
             metadata[MetadataKey.errorCode] = "\(error.code)"
             if let errno = error.errno {
-                metadata[MetadataKey.errno] = "\(errno)"
+                metadata[MetadataKey.errno] = "\(errno.rawValue)"
             }
         }
         logger.log(level: level, "\(operation): \(outcome)", metadata: metadata)

@@ -216,7 +216,7 @@ public actor Agent {
         let report = PlanExecutor(kernel: kernel, logger: logger).apply(plan)
         state.ownership = report.ownership
         state.savedSysctls = report.savedSysctls
-        announceApplied(plan: plan, report: report)
+        announceApplied(plan: plan, report: report, problems: problems)
         lastReconcileFailed = !report.failed.isEmpty
         if lastReconcileFailed {
             state.lastError = "kernel: " + report.failed.map { "\($0.operation): \($0.error)" }.joined(separator: "; ")
@@ -230,9 +230,10 @@ public actor Agent {
 
     /// Logs `route-applied` once for each route whose objects the kernel now holds: nothing of it failed, waits
     /// for an interface, or conflicts with a hand-made object.
-    private func announceApplied(plan: Plan, report: ExecutionReport) {
+    private func announceApplied(plan: Plan, report: ExecutionReport, problems: [BindingProblem]) {
         let failedIDs = Set(report.failed.compactMap { plan.routeIDs[$0.operation] })
-        let blockedIDs = Set(plan.deferred.compactMap(\.routeID) + plan.conflicts.compactMap(\.routeID))
+        let blockedIDs = Set(
+            plan.deferred.compactMap(\.routeID) + plan.conflicts.compactMap(\.routeID) + problems.map(\.routeID))
         var holding: Set<String> = []
         for route in state.routes where route.missingSince == nil {
             let key = "\(route.id) \(route.prefix)"
@@ -255,6 +256,7 @@ public actor Agent {
         let time = now()
         state.lastSync = time
         state.lastStepEnd = time
+        state.steps += 1
         if !lastReconcileFailed { state.lastError = nil }
         try store.save(state)
     }
@@ -263,8 +265,20 @@ public actor Agent {
     public func markFailed(_ error: any Error) {
         state.lastError = "\(error)"
         state.lastStepEnd = now()
+        state.steps += 1
         try? store.save(state)
     }
+
+    /// Records a daemon step that found no API token (so `sync` run by hand learns why nothing happened).
+    public func markWaitingForToken() {
+        state.lastError = Agent.waitingForToken
+        state.lastStepEnd = now()
+        state.steps += 1
+        try? store.save(state)
+    }
+
+    /// The `lastError` of a step that found no API token.
+    public static let waitingForToken = "waiting for API token"
 
     /// Forgets the routes after `cleanup` removed every owned object.
     public func forgetRoutes() throws {

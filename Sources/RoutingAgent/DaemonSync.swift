@@ -5,8 +5,8 @@ import FoundationEssentials
 
 /// Asks the running daemon to fetch and reconcile now, and waits for its answer in the state file.
 ///
-/// The daemon holds ``StateLock`` and syncs at once on SIGUSR1; when the step ends it records `lastStepEnd` in
-/// `state.json`, equal to `lastSync` on success, with `lastError` otherwise.
+/// The daemon holds ``StateLock`` and syncs at once on SIGUSR1; when the step ends it counts it in `steps` and
+/// records `lastStepEnd` in `state.json`, equal to `lastSync` on success, with `lastError` otherwise.
 public enum DaemonSync {
     /// What the daemon's step did.
     public enum Outcome: Sendable {
@@ -25,15 +25,15 @@ public enum DaemonSync {
     ///
     /// - Throws: ``Failure`` when the signal cannot be sent or no step ends in time.
     public static func syncNow(pid: Int32, store: StateStore, timeout: Duration = .seconds(60)) async throws -> Outcome {
-        let asked = Date()
+        let before = (try? store.load())?.steps ?? 0
         guard kill(pid, SIGUSR1) == 0 else {
             throw Failure(description: "cannot signal the daemon (pid \(pid)): \(String(cString: strerror(errno)))")
         }
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(100))
-            guard let state = try? store.load(), let ended = state.lastStepEnd, ended >= asked else { continue }
-            if state.lastSync == ended { return .synced(state) }
+            guard let state = try? store.load(), state.steps > before else { continue }
+            if state.lastSync != nil, state.lastSync == state.lastStepEnd { return .synced(state) }
             return .failed(state, state.lastError ?? "unknown error")
         }
         throw Failure(description: "the daemon (pid \(pid)) did not finish a sync within \(timeout.configText)")

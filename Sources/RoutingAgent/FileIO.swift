@@ -91,6 +91,17 @@ package enum FileIO {
         }
     }
 
+    /// Gives `path` the owner and group of `directory` when root writes into a directory someone else owns.
+    ///
+    /// - Important: The service runs as a dynamic user (`DynamicUser=yes`) that owns the state directory. A
+    ///   `sync` or `cleanup` run by hand as root must not leave files that user cannot open again. chown(2).
+    package static func matchOwner(of path: String, to directory: String) {
+        guard getuid() == 0 else { return }
+        var info = stat()
+        guard stat(directory, &info) == 0, info.st_uid != 0 else { return }
+        _ = chown(path, info.st_uid, info.st_gid)
+    }
+
     /// The owner, mode and type of a file. stat(2).
     package static func status(_ path: String) throws(FileIO.Error) -> (owner: uid_t, mode: mode_t) {
         var info = stat()

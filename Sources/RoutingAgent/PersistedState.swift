@@ -23,12 +23,35 @@ public struct PersistedState: Codable, Sendable, Equatable {
     public var lastAttempt: Date?
     /// When the daemon's or `sync`'s last step ended, successful (then equal to `lastSync`) or not.
     public var lastStepEnd: Date?
+    /// How many steps have ended, successful or not; `sync` and `routes create` wait for it to grow after they
+    /// signal the daemon (dates in the file have whole seconds only).
+    public var steps: Int = 0
     /// The last error (API, validation or kernel), or `nil` after a clean sync.
     public var lastError: String?
     /// Refusals of the last valid answer, as lines.
     public var refusals: [String] = []
 
     public init() {}
+
+    private enum CodingKeys: String, CodingKey {
+        case version, vpsID, routes, ownership, savedSysctls, lastSync, lastAttempt, lastStepEnd, steps, lastError
+        case refusals
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        version = try container.decode(Int.self, forKey: .version)
+        vpsID = try container.decodeIfPresent(String.self, forKey: .vpsID)
+        routes = try container.decode([AppliedRoute].self, forKey: .routes)
+        ownership = try container.decode(OwnershipRecord.self, forKey: .ownership)
+        savedSysctls = try container.decode([SavedSysctl].self, forKey: .savedSysctls)
+        lastSync = try container.decodeIfPresent(Date.self, forKey: .lastSync)
+        lastAttempt = try container.decodeIfPresent(Date.self, forKey: .lastAttempt)
+        lastStepEnd = try container.decodeIfPresent(Date.self, forKey: .lastStepEnd)
+        steps = try container.decodeIfPresent(Int.self, forKey: .steps) ?? 0
+        lastError = try container.decodeIfPresent(String.self, forKey: .lastError)
+        refusals = try container.decode([String].self, forKey: .refusals)
+    }
 }
 
 /// A route of this VPS as the agent applies it.

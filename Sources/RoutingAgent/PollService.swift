@@ -125,9 +125,11 @@ public struct PollService: Service {
                 await agent.reload(configuration: configuration, client: client)
                 logger.notice("found the API token")
             } catch let error as ConfigurationError where error.key == "token" {
+                await agent.markWaitingForToken()
                 return (interval, .waitingForToken)
             } catch {
                 logger.error("\(error)")
+                await agent.markWaitingForToken()
                 return (interval, .waitingForToken)
             }
         }
@@ -168,8 +170,8 @@ public struct PollService: Service {
 
     private func reconcile() async throws {
         let result = try await agent.reconcile()
-        if !result.plan.operations.isEmpty {
-            logger.info("applied \(result.plan.operations.count) operations:\n\(result.plan)")
+        if let applied = result.report?.applied, !applied.isEmpty {
+            logger.info("applied \(applied.count) operation\(applied.count == 1 ? "" : "s"):\n\(applied.map(\.description).joined(separator: "\n"))")
         }
     }
 

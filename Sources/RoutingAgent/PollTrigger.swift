@@ -3,7 +3,7 @@ import Synchronization
 /// Wakes the poll loop before its timer: a reload (SIGHUP) or a request to sync now.
 ///
 /// A fire while nobody waits is kept and ends the next wait at once, so a signal that arrives during a step is not
-/// lost. Several fires before a wait count as one (the latest reason wins).
+/// lost. Several fires before a wait count as one: a reload if any of them was one, else a sync.
 public final class PollTrigger: Sendable {
     /// Why the loop was woken.
     public enum Reason: Sendable, Equatable {
@@ -29,7 +29,8 @@ public final class PollTrigger: Sendable {
                 state.waiter = nil
                 return waiter
             }
-            state.pending = reason
+            // A pending reload is kept: it syncs too, so a later sync request is already covered.
+            state.pending = state.pending == .reload ? .reload : reason
             return nil
         }
         waiter?.resume(returning: reason)

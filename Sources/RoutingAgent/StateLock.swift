@@ -37,6 +37,7 @@ public final class StateLock: Sendable {
             throw FileIO.Error(path: path, operation: "flock", errno: saved)
         }
         descriptor = fd
+        FileIO.matchOwner(of: path, to: directory)
         let text = Array("\(getpid())\n".utf8)
         _ = ftruncate(fd, 0)
         _ = text.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }

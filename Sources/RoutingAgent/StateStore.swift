@@ -50,6 +50,7 @@ public struct StateStore: Sendable {
             let data = try encoder.encode(state)
             try FileIO.makeDirectory(directory)
             try FileIO.writeAtomically(Array(data), to: path)
+            FileIO.matchOwner(of: path, to: directory)
         } catch {
             throw Error(description: "cannot write \(path): \(error)")
         }

@@ -1,13 +1,14 @@
 import Logging
 import Synchronization
 
-/// A log handler that folds runs of identical warnings and errors into one record and a count.
+/// A log handler that folds repeated warnings and errors into one record and a count.
 ///
-/// Records at warning level or above that repeat the previous record (same level, message and metadata) are not
-/// passed on but counted. Before the next different record, or before the next repeat once `window` has passed
-/// since the last record passed on, one record "previous message repeated N times" is passed on, with the level,
-/// metadata and source location of the folded record (as syslogd does). Records below warning are never folded.
-/// An API that fails every few seconds during an outage thus logs about once a window, not thousands of times.
+/// A record at warning level or above that repeats one passed on less than `window` ago (same level, message and
+/// metadata; lines naming a `request id` are ignored, since every API answer has its own) is not passed on but
+/// counted, even when other records came in between, as a failing poll loop interleaves a few messages. Once the
+/// window since that record has passed, the next record first passes on one "repeated N more times: ..." with the
+/// folded record's level, metadata and source location. Records below warning are never folded. An API that fails
+/// every few seconds during an outage thus logs each message about once a window, not thousands of times.
 ///
 /// Copies of a handler share the folding state, which a mutex guards: loggers on any thread may use it. Each copy
 /// keeps its own `logLevel` and `metadata`, forwarded to its copy of the wrapped handler.
@@ -50,48 +51,62 @@ public struct FoldingLogHandler<Wrapped: LogHandler>: LogHandler {
     public func log(event: LogEvent) {
         var metadata = wrapped.metadata
         metadata.merge(event.metadata ?? [:]) { _, new in new }
-        let record = Record(level: event.level, message: "\(event.message)", metadata: metadata)
+        let message = "\(event.message)"
+        let record = Record(
+            level: event.level,
+            message: message.split(separator: "\n", omittingEmptySubsequences: false)
+                .filter { !$0.lowercased().contains("request id") }.joined(separator: "\n"),
+            metadata: metadata)
         let now = ContinuousClock.now
         fold.state.withLock { state in
-            if record.level >= .warning, record == state.last, now - state.lastPassedAt < window {
-                state.repeats += 1
-                return
+            // Counts whose window has passed are written first.
+            for (key, entry) in state.entries where now - entry.passedAt >= window {
+                if entry.repeats > 0 {
+                    let folded = entry.event
+                    let firstLine = "\(folded.message)".split(separator: "\n").first.map(String.init) ?? ""
+                    wrapped.log(
+                        event: LogEvent(
+                            level: folded.level,
+                            message: "repeated \(entry.repeats) more time\(entry.repeats == 1 ? "" : "s"): \(firstLine)",
+                            metadata: folded.metadata,
+                            source: folded.source,
+                            file: folded.file,
+                            function: folded.function,
+                            line: folded.line))
+                }
+                state.entries[key] = nil
             }
-            if state.repeats > 0, let folded = state.lastEvent {
-                wrapped.log(
-                    event: LogEvent(
-                        level: folded.level,
-                        message: "previous message repeated \(state.repeats) times",
-                        metadata: folded.metadata,
-                        source: folded.source,
-                        file: folded.file,
-                        function: folded.function,
-                        line: folded.line))
+            if record.level >= .warning {
+                if state.entries[record] != nil {
+                    state.entries[record]!.repeats += 1
+                    return
+                }
+                state.entries[record] = Entry(passedAt: now, repeats: 0, event: event)
             }
             wrapped.log(event: event)
-            state.repeats = 0
-            if record.level >= .warning {
-                state.last = record
-                state.lastEvent = event
-                state.lastPassedAt = now
-            } else {
-                state.last = nil
-                state.lastEvent = nil
-            }
         }
     }
 
-    private struct Record: Equatable, Sendable {
+    private struct Record: Hashable, Sendable {
         var level: Logger.Level
         var message: String
-        var metadata: Logger.Metadata
+        var metadata: [String: String]
+
+        init(level: Logger.Level, message: String, metadata: Logger.Metadata) {
+            self.level = level
+            self.message = message
+            self.metadata = metadata.mapValues { "\($0)" }
+        }
+    }
+
+    private struct Entry: Sendable {
+        var passedAt: ContinuousClock.Instant
+        var repeats: Int
+        var event: LogEvent
     }
 
     private struct State: Sendable {
-        var last: Record?
-        var lastEvent: LogEvent?
-        var lastPassedAt = ContinuousClock.now
-        var repeats = 0
+        var entries: [Record: Entry] = [:]
     }
 
     private final class Fold: Sendable {

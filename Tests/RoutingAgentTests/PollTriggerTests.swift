@@ -32,4 +32,11 @@ import Testing
         task.cancel()
         #expect(await task.value == nil)
     }
+
+    @Test func aPendingReloadIsNotReplacedByASyncRequest() async {
+        let trigger = PollTrigger()
+        trigger.fire(.reload)
+        trigger.fire(.syncNow)
+        #expect(await trigger.wait(upTo: .seconds(30)) == .reload, "the reload also syncs; the sync must not drop it")
+    }
 }
