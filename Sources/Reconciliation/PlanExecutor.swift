@@ -20,15 +20,20 @@ public struct PlanExecutor: Sendable {
     public var kernel: any NetworkKernel
     /// Where applied changes (info), idempotent answers (debug) and failures (error) are logged.
     public var logger: Logger
+    /// The routed prefix of each API route id, so that every logged operation names its prefix
+    /// (`hostup.prefix`, the journal's `HOSTUP_PREFIX`).
+    public var routePrefixes: [String: String]
 
     /// Creates an executor.
     ///
     /// - Parameters:
     ///   - kernel: Where operations go.
     ///   - logger: The logger.
-    public init(kernel: any NetworkKernel, logger: Logger) {
+    ///   - routePrefixes: The routed prefix of each route id, for the log. Defaults to none.
+    public init(kernel: any NetworkKernel, logger: Logger, routePrefixes: [String: String] = [:]) {
         self.kernel = kernel
         self.logger = logger
+        self.routePrefixes = routePrefixes
     }
 
     /// Applies every operation of `plan`, in order, continuing past failures.
@@ -151,11 +156,15 @@ public struct PlanExecutor: Sendable {
         var metadata: Logger.Metadata = [:]
         if let routeID = plan.routeIDs[operation] {
             metadata[MetadataKey.routeID] = "\(routeID)"
+            if let prefix = routePrefixes[routeID] {
+                metadata[MetadataKey.prefix] = "\(prefix)"
+            }
         }
         if let interface = operation.interface {
             metadata[MetadataKey.interface] = "\(interface)"
         }
         if let error {
+            metadata[MetadataKey.event] = "kernel-error"
             metadata[MetadataKey.errorCode] = "\(error.code)"
             if let errno = error.errno {
                 metadata[MetadataKey.errno] = "\(errno.rawValue)"
@@ -250,6 +259,8 @@ extension PlanOperation {
 /// `HOSTUP_ROUTE_ID` and so on.
 enum MetadataKey {
     static let routeID = "hostup.route_id"
+    static let prefix = "hostup.prefix"
+    static let event = "hostup.event"
     static let interface = "hostup.interface"
     static let errorCode = "hostup.error_code"
     static let errno = "errno"

@@ -68,9 +68,7 @@ public actor Agent {
             // Ownership is then known from IFA_PROTO and the routes' protocol (Linux >= 5.18); the cache of the
             // last valid answer is lost until the next one.
             let aside = try store.setAside()
-            logger.error(
-                "\(error); moved it to \(aside) and starting with an empty state",
-                metadata: [LogKeys.event: "\(AgentEvent.kernelError.rawValue)"])
+            logger.error("\(error); moved it to \(aside) and starting with an empty state")
             self.state = PersistedState()
         }
         if let vpsID = state.vpsID { self.logger[metadataKey: LogKeys.vpsID] = "\(vpsID)" }
@@ -213,16 +211,16 @@ public actor Agent {
             logger.warning("\(line)")
         }
         reportedProblems = Set(current)
-        let report = PlanExecutor(kernel: kernel, logger: logger).apply(plan)
+        let prefixes = Dictionary(state.routes.map { ($0.id, "\($0.prefix)") }, uniquingKeysWith: { first, _ in first })
+        let report = PlanExecutor(kernel: kernel, logger: logger, routePrefixes: prefixes).apply(plan)
         state.ownership = report.ownership
         state.savedSysctls = report.savedSysctls
         announceApplied(plan: plan, report: report, problems: problems)
         lastReconcileFailed = !report.failed.isEmpty
         if lastReconcileFailed {
             state.lastError = "kernel: " + report.failed.map { "\($0.operation): \($0.error)" }.joined(separator: "; ")
-            logger.error(
-                "\(report.failed.count) of \(plan.operations.count) operations failed: \(state.lastError!)",
-                metadata: [LogKeys.event: "\(AgentEvent.kernelError.rawValue)"])
+            // Each failed operation was logged as a kernel-error entry with its route, prefix and errno.
+            logger.warning("\(report.failed.count) of \(plan.operations.count) operations failed")
         }
         try store.save(state)
         return Reconciled(plan: plan, report: report, problems: problems)
