@@ -29,7 +29,7 @@ P3=2001:db8:1000:3::/64 # created before the stderr case
 P1_ID= P2_ID= P3_ID=
 
 # The MESSAGE_IDs, read from the code (JournalMessageID.swift) so the test follows it, and their priorities:
-# Agent.absorb logs route-applied at notice level, PollService.step an API error at error level, and
+# Agent.reconcile logs route-applied at notice level (once the kernel holds the route), PollService.step an API error at error level, and
 # JournalLogHandler.priority(of:) maps notice to 5 (LOG_NOTICE) and error to 3 (LOG_ERR).
 ROUTE_APPLIED_ID= API_ERROR_ID=
 ROUTE_APPLIED_PRIORITY=5
@@ -41,14 +41,8 @@ PY=
 
 # diagnostics: the daemon's log tail and the last datagrams, as `#` comments.
 diagnostics() {
-    if [ -s "$HR_WORK/daemon.log" ]; then
-        echo "#   daemon log (tail):"
-        tail -n 10 "$HR_WORK/daemon.log" | sed 's/^/#     /'
-    fi
-    if [ -s "$NOTIFY_LOG" ]; then
-        echo "#   notify datagrams (tail):"
-        tail -n 8 "$NOTIFY_LOG" | cut -c1-200 | sed 's/^/#     /'
-    fi
+    hr_show_tail "daemon log (tail)" "$HR_WORK/daemon.log" 10
+    [ -z "$NOTIFY_LOG" ] || hr_show_tail "notify datagrams (tail)" "$NOTIFY_LOG" 8
 }
 
 # teardown: the listener, then everything netns-lib.sh started.

@@ -31,14 +31,8 @@ P1_ON=0 P2_ON=0 HAND_ON=0        # which objects the kernel must hold right now
 
 # diagnostics: the last agent command's stderr and the daemon's log tail, as `#` comments.
 diagnostics() {
-    if [ -s "$HR_WORK/cmd.err" ]; then
-        echo "#   last command's stderr:"
-        tail -n 8 "$HR_WORK/cmd.err" | sed 's/^/#     /'
-    fi
-    if [ -s "$HR_WORK/daemon.log" ]; then
-        echo "#   daemon log (tail):"
-        tail -n 12 "$HR_WORK/daemon.log" | sed 's/^/#     /'
-    fi
+    hr_show_tail "last command's stderr" "$HR_WORK/cmd.err" 8
+    hr_show_tail "daemon log (tail)" "$HR_WORK/daemon.log" 12
 }
 
 # agent COMMAND ARGS...: hostup-routed in the vps namespace, stdout to $HR_WORK/cmd.out, stderr to cmd.err,

@@ -358,6 +358,13 @@ fail() {
     WHY=$*
 }
 
+# hr_show_tail TITLE FILE LINES: the last LINES of FILE under "#   TITLE:", as `#` comments, if FILE has any.
+hr_show_tail() {
+    [ -s "$2" ] || return 0
+    echo "#   $1:"
+    tail -n "$3" "$2" | cut -c1-200 | sed 's/^/#     /'
+}
+
 # run_case NAME FUNCTION: runs one case in this shell (cases share state) and prints its TAP-like line.
 run_case() {
     local name=$1 function=$2

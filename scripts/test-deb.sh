@@ -45,14 +45,8 @@ NOTIFY_PID=
 SAMPLER_PID=
 # diagnostics: the service's log and the last command's output, as `#` comments (run_case calls it).
 diagnostics() {
-    if [ -n "$ROOT" ] && [ -s "$ROOT/var/log/hostup-routed.log" ]; then
-        echo "#   service log (tail):"
-        tail -n 8 "$ROOT/var/log/hostup-routed.log" | sed 's/^/#     /'
-    fi
-    if [ -s "$HR_WORK/cmd.log" ]; then
-        echo "#   last command (tail):"
-        tail -n 8 "$HR_WORK/cmd.log" | sed 's/^/#     /'
-    fi
+    [ -z "$ROOT" ] || hr_show_tail "service log (tail)" "$ROOT/var/log/hostup-routed.log" 8
+    hr_show_tail "last command (tail)" "$HR_WORK/cmd.log" 8
 }
 
 # in_chroot COMMAND...: runs COMMAND in the chroot, inside the vps namespace, with /proc mounted in a private mount

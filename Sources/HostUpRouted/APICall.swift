@@ -58,9 +58,7 @@ func confirm(_ question: String, yes: Bool) throws {
     }
 }
 
-/// An action gate's reason without its closing full stop, for "...: reason; nothing was sent".
-func reason(_ gate: ActionGate) -> String {
-    var text = gate.reason ?? "no reason given"
-    while text.hasSuffix(".") { text.removeLast() }
-    return text
+/// The account's state document: `GET /api/v2/routed-ipv6`, through ``callAPI(_:conflict:_:)``.
+func fetchState(_ client: HostUpClient) async throws -> RoutedIPv6State {
+    try await callAPI("GET /api/v2/routed-ipv6") { try await client.routedIPv6Document().state }
 }

@@ -20,9 +20,9 @@ struct AllocatePool: AsyncParsableCommand {
     func run() async throws {
         let wiring = try Wiring(options: options)
         try await wiring.withClient { client in
-            let state = try await callAPI("GET /api/v2/routed-ipv6") { try await client.routedIPv6Document().state }
+            let state = try await fetchState(client)
             if let gate = state.actions?.canAllocatePool, !gate.allowed {
-                printError("a pool cannot be allocated: \(reason(gate)); nothing was sent")
+                printError("a pool cannot be allocated: \(sentence(gate.reason)); nothing was sent")
                 throw ExitCodes.api
             }
             let known = Set(state.pools.map(\.id))
@@ -53,13 +53,13 @@ struct ReleasePool: AsyncParsableCommand {
     func run() async throws {
         let wiring = try Wiring(options: options)
         try await wiring.withClient { client in
-            let state = try await callAPI("GET /api/v2/routed-ipv6") { try await client.routedIPv6Document().state }
+            let state = try await fetchState(client)
             guard let pool = state.pools.first(where: { $0.id == id }) else {
                 printError("no pool \(id) in this account")
                 throw ExitCodes.usage
             }
             if let gate = pool.actions?.canRelease, !gate.allowed {
-                printError("pool \(id) cannot be released: \(reason(gate)); nothing was sent")
+                printError("pool \(id) cannot be released: \(sentence(gate.reason)); nothing was sent")
                 throw ExitCodes.api
             }
             try confirm("release pool \(id) (\(pool.parentCidr))?", yes: yes)

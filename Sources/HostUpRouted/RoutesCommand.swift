@@ -69,7 +69,7 @@ struct CreateRoute: AsyncParsableCommand {
     func run() async throws {
         let wiring = try Wiring(options: options)
         try await wiring.withClient { client in
-            let before = try await callAPI("GET /api/v2/routed-ipv6") { try await client.routedIPv6Document().state }
+            let before = try await fetchState(client)
             let thisVPS = try? IdentityResolver.resolve(
                 configured: wiring.configuration.vpsID, document: before, local: .current())
             guard let destination = vpsID ?? thisVPS else {
@@ -168,13 +168,13 @@ struct DeleteRoute: AsyncParsableCommand {
     func run() async throws {
         let wiring = try Wiring(options: options)
         try await wiring.withClient { client in
-            let state = try await callAPI("GET /api/v2/routed-ipv6") { try await client.routedIPv6Document().state }
+            let state = try await fetchState(client)
             guard let route = state.pools.flatMap(\.routes).first(where: { $0.id == id }) else {
                 printError("no route \(id) in this account")
                 throw ExitCodes.usage
             }
             if let gate = route.actions?.canDelete, !gate.allowed {
-                printError("route \(id) cannot be deleted: \(reason(gate)); nothing was sent")
+                printError("route \(id) cannot be deleted: \(sentence(gate.reason)); nothing was sent")
                 throw ExitCodes.api
             }
             try confirm("delete route \(id) (\(route.prefix) -> \(route.vpsId))?", yes: yes)

@@ -22,7 +22,7 @@ extension Duration {
 
     /// The duration in the config file's own notation, the largest unit that divides it exactly (`"30s"`, `"5m"`).
     package var configText: String {
-        let milliseconds = components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
+        let milliseconds = Backoff.milliseconds(self)
         if milliseconds % 3_600_000 == 0, milliseconds > 0 { return "\(milliseconds / 3_600_000)h" }
         if milliseconds % 60_000 == 0, milliseconds > 0 { return "\(milliseconds / 60_000)m" }
         if milliseconds % 1000 == 0 { return "\(milliseconds / 1000)s" }

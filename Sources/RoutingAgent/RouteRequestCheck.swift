@@ -71,14 +71,15 @@ public enum RouteRequestCheck {
         return CreateRouteRequest(poolId: pool.id, vpsId: vpsID, prefixLength: prefixLength, prefix: prefix, label: label)
     }
 
-    /// A reason from the API without its closing full stop, to be followed by more text.
-    private static func sentence(_ reason: String?) -> String {
-        var text = reason ?? "no reason given"
-        while text.hasSuffix(".") { text.removeLast() }
-        return text
-    }
-
     private static func describe(_ pools: [Pool]) -> String {
         pools.map { "\($0.id) (\($0.parentCidr))" }.joined(separator: ", ")
     }
+}
+
+/// A reason from the API (an `actions` gate's, or `reason`) without its closing full stop, to be followed by more
+/// text: "pool p1 takes no new routes: <reason>; nothing was sent".
+package func sentence(_ reason: String?) -> String {
+    var text = reason ?? "no reason given"
+    while text.hasSuffix(".") { text.removeLast() }
+    return text
 }
