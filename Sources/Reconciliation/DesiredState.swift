@@ -18,6 +18,9 @@ public struct DesiredState: Hashable, Sendable, Codable {
     public var uplink: String?
     /// The interfaces that get `keep_addr_on_down=1`: every interface the agent puts an address on.
     public var keepAddressOnDown: [String]
+    /// Whether `net.ipv6.ip_nonlocal_bind=1` is wanted, so that services can bind any address of an `anyip`
+    /// prefix (which only a `local` route covers).
+    public var nonlocalBind: Bool
 
     /// Creates a desired state.
     ///
@@ -27,18 +30,21 @@ public struct DesiredState: Hashable, Sendable, Codable {
     ///   - forwarding: Whether IPv6 forwarding is wanted. Defaults to `false`.
     ///   - uplink: The uplink interface. Defaults to `nil`.
     ///   - keepAddressOnDown: Interfaces that get `keep_addr_on_down=1`. Defaults to none.
+    ///   - nonlocalBind: Whether `net.ipv6.ip_nonlocal_bind=1` is wanted. Defaults to `false`.
     public init(
         addresses: [DesiredAddress] = [],
         routes: [DesiredRoute] = [],
         forwarding: Bool = false,
         uplink: String? = nil,
-        keepAddressOnDown: [String] = []
+        keepAddressOnDown: [String] = [],
+        nonlocalBind: Bool = false
     ) {
         self.addresses = addresses
         self.routes = routes
         self.forwarding = forwarding
         self.uplink = uplink
         self.keepAddressOnDown = keepAddressOnDown
+        self.nonlocalBind = nonlocalBind
     }
 
     /// Nothing wanted: planning against it removes every object the agent owns (`hostup-routed cleanup`).

@@ -29,11 +29,14 @@ public enum DesiredStateBuilder {
     ///   - routes: The validated routes of this host, in API order.
     ///   - bindings: The configured bindings, in config order; empty means `anyip` for every route.
     ///   - uplink: The uplink interface, passed through to ``DesiredState/uplink``.
+    ///   - nonlocalBind: Whether `anyip` bindings may turn on `net.ipv6.ip_nonlocal_bind` (the config's
+    ///     `nonlocal_bind`). Defaults to `true`.
     /// - Returns: The desired state, and the problems (routes or children that got nothing).
     public static func build(
         routes: [RoutedPrefix],
         bindings: [Binding],
-        uplink: String?
+        uplink: String?,
+        nonlocalBind: Bool = true
     ) -> (DesiredState, [BindingProblem]) {
         let effective = bindings.isEmpty ? [Binding(match: "*", mode: .anyip)] : bindings
         var builder = Accumulator()
@@ -64,7 +67,8 @@ public enum DesiredStateBuilder {
             routes: builder.routes,
             forwarding: builder.forwarding,
             uplink: uplink,
-            keepAddressOnDown: keep.sorted())
+            keepAddressOnDown: keep.sorted(),
+            nonlocalBind: nonlocalBind && builder.anyip)
         return (state, builder.problems)
     }
 }
@@ -74,6 +78,7 @@ private struct Accumulator {
     var addresses: [DesiredAddress] = []
     var routes: [DesiredRoute] = []
     var forwarding = false
+    var anyip = false
     var problems: [BindingProblem] = []
 
     mutating func applySplit(_ length: Int, of route: RoutedPrefix, bindings: [(offset: Int, element: Binding)]) {
@@ -119,6 +124,7 @@ private struct Accumulator {
             addAddress(
                 DesiredAddress(
                     interface: "lo", address: address, prefixLength: 128, noPrefixRoute: true, routeID: route.id))
+            anyip = true
         case .address:
             guard let interface = binding.interface else {
                 problem("mode address needs an interface")

@@ -26,17 +26,17 @@ public protocol NetworkKernel: Sendable {
     ///
     /// - Parameters:
     ///   - name: The sysctl's name.
-    ///   - interface: "all", "default" or an interface name.
+    ///   - interface: "all", "default" or an interface name; `nil` for a namespace-wide sysctl.
     /// - Returns: The value.
     /// - Throws: ``NetlinkError`` when the file is missing or unreadable.
-    func sysctl(_ name: IPv6Sysctl.Name, interface: String) throws -> Int
+    func sysctl(_ name: IPv6Sysctl.Name, interface: String?) throws -> Int
 
     /// Writes `/proc/sys/net/ipv6/conf/<interface>/<name>`.
     ///
     /// - Parameters:
     ///   - name: The sysctl's name.
     ///   - value: The value to write.
-    ///   - interface: "all", "default" or an interface name.
+    ///   - interface: "all", "default" or an interface name; `nil` for a namespace-wide sysctl.
     /// - Throws: ``NetlinkError`` when the file is missing or not writable.
-    func setSysctl(_ name: IPv6Sysctl.Name, _ value: Int, interface: String) throws
+    func setSysctl(_ name: IPv6Sysctl.Name, _ value: Int, interface: String?) throws
 }

@@ -17,8 +17,12 @@ public struct Plan: Hashable, Sendable, CustomStringConvertible {
     /// ``PlanExecutor`` updates it with what it adds and removes.
     public var ownership: OwnershipRecord
     /// The saved sysctl originals the plan was made with, without those already back at their original value
-    /// and no longer needed. ``PlanExecutor`` updates them with what it changes and restores.
+    /// and no longer needed, plus the originals of the sysctls this plan changes for the first time. The agent
+    /// persists them *before* applying the plan; ``PlanExecutor`` drops those it restores.
     public var savedSysctls: [SavedSysctl]
+    /// Things left alone on purpose that the admin should know, as `# notice: ...` lines (a link managed by
+    /// systemd-networkd, an `accept_ra` that stays 2 because its interface still forwards).
+    public var notices: [String]
 
     /// Creates a plan.
     ///
@@ -29,13 +33,15 @@ public struct Plan: Hashable, Sendable, CustomStringConvertible {
     ///   - routeIDs: The API route of each operation. Defaults to none.
     ///   - ownership: The ownership record. Defaults to empty.
     ///   - savedSysctls: The saved sysctl originals. Defaults to none.
+    ///   - notices: The notices. Defaults to none.
     public init(
         operations: [PlanOperation] = [],
         deferred: [Deferral] = [],
         conflicts: [Conflict] = [],
         routeIDs: [PlanOperation: String] = [:],
         ownership: OwnershipRecord = OwnershipRecord(),
-        savedSysctls: [SavedSysctl] = []
+        savedSysctls: [SavedSysctl] = [],
+        notices: [String] = []
     ) {
         self.operations = operations
         self.deferred = deferred
@@ -43,14 +49,15 @@ public struct Plan: Hashable, Sendable, CustomStringConvertible {
         self.routeIDs = routeIDs
         self.ownership = ownership
         self.savedSysctls = savedSysctls
+        self.notices = notices
     }
 
     /// Whether there is nothing to change (deferrals and conflicts may remain).
     public var isEmpty: Bool { operations.isEmpty }
 
-    /// One line per operation, then one per deferral, then one per conflict.
+    /// One line per operation, then one per deferral, conflict and notice.
     public var lines: [String] {
-        operations.map(\.description) + deferred.map(\.description) + conflicts.map(\.description)
+        operations.map(\.description) + deferred.map(\.description) + conflicts.map(\.description) + notices
     }
 
     /// ``lines`` joined with newlines.

@@ -8,13 +8,15 @@ import SystemPackage
 /// operations are written in their place in the plan. With the planner's order that is: sysctl sets (so
 /// `accept_ra=2` precedes `forwarding=1`), one batch with every address and route change, then sysctl restores.
 ///
-/// Idempotence is decided here and only here (STYLE.md §3): `EEXIST` on an add, `ESRCH`/`ENOENT` on a route
+/// Idempotence is decided here and only here: `EEXIST` on an add, `ESRCH`/`ENOENT` on a route
 /// removal, `EADDRNOTAVAIL` on an address removal, and `ENODEV` on any removal (the object went with its
 /// interface) count as already done and are logged at debug level.
 ///
 /// - Important: `apply(_:)` may be called repeatedly with the same plan: a second application answers "already
 ///   done" for every change. If writing `accept_ra=2` fails, `forwarding=1` is not written (it would make the
-///   kernel drop the uplink's router-advertised default route), and is reported as failed.
+///   kernel drop the uplink's router-advertised default route), and is reported as failed. An `accept_ra` below
+///   2 is written only if `all.forwarding` and the interface's `forwarding` read 0 right before, and a write of
+///   `all.forwarding` is read back.
 public struct PlanExecutor: Sendable {
     /// Where operations go.
     public var kernel: any NetworkKernel
@@ -91,26 +93,46 @@ public struct PlanExecutor: Sendable {
     private func applySysctl(
         _ operation: PlanOperation,
         name: IPv6Sysctl.Name,
-        interface: String,
+        interface: String?,
         value: Int,
         run: inout Execution
     ) {
         let key = SysctlKey(name, interface: interface)
         if name == .forwarding, value == 1, run.acceptRAFailed {
-            let error = NetlinkError(
-                code: .other, operation: "sysctl",
-                message: "\(key) not set: raising accept_ra to 2 failed, and forwarding would drop the default route")
-            run.failed(operation, error)
-            log(operation, level: .error, "skipped: \(error.message)", plan: run.plan, error: error)
+            skip(
+                operation, "\(key) not set: raising accept_ra to 2 failed, and forwarding would drop the default route",
+                run: &run)
             return
         }
-        // NOTE: forwarding and accept_ra are restored when no longer needed, so their value from before the
-        // first change is kept. A write of the saved original value is that restore, and ends the record.
-        let tracked = name == .forwarding || name == .acceptRA
-        let saved = run.report.savedSysctls.firstIndex { $0.key == key }
-        let previous = tracked && saved == nil ? try? kernel.sysctl(name, interface: interface) : nil
+        // NOTE: the last guard of the rule "never accept_ra below 2 where forwarding is on": the planner orders
+        // the restores so that this holds, and this reads the kernel right before the write, after the
+        // `all.forwarding` restore was read back, in case someone turned forwarding on meanwhile.
+        if name == .acceptRA, value < 2, let interface {
+            let all = try? kernel.sysctl(.forwarding, interface: "all")
+            let own = try? kernel.sysctl(.forwarding, interface: interface)
+            guard all == 0, own == 0 else {
+                let text = { (value: Int?) in value.map(String.init) ?? "unreadable" }
+                skip(
+                    operation,
+                    "\(key) kept: forwarding is on (all \(text(all)), \(interface) \(text(own))), and accept_ra "
+                        + "below 2 would make the kernel ignore router advertisements there",
+                    run: &run)
+                return
+            }
+        }
         do {
             try kernel.setSysctl(name, value, interface: interface)
+            #if DEBUG
+            Failpoint.sysctlWritten()
+            #endif
+            if name == .forwarding, interface == "all" {
+                // A write to all.forwarding is copied into every interface (addrconf_fixup_forwarding()); read it
+                // back before anything relies on it.
+                let readBack = try kernel.sysctl(name, interface: interface)
+                guard readBack == value else {
+                    throw NetlinkError(code: .other, operation: "sysctl", message: "\(key) reads back \(readBack)")
+                }
+            }
         } catch {
             if name == .acceptRA, value == 2 {
                 run.acceptRAFailed = true
@@ -122,11 +144,19 @@ public struct PlanExecutor: Sendable {
         }
         run.applied(operation)
         log(operation, level: .info, "applied", plan: run.plan)
-        if let saved, run.report.savedSysctls[saved].value == value {
-            run.report.savedSysctls.remove(at: saved)
-        } else if let previous, previous != value {
-            run.report.savedSysctls.append(SavedSysctl(name, interface: interface, value: previous))
+        // Writing a saved original back is its restore, and ends its record. Restoring all.forwarding also put
+        // back every interface's forwarding whose original is the same value.
+        let isRestore = run.report.savedSysctls.contains { $0.key == key && $0.value == value }
+        run.report.savedSysctls.removeAll { $0.key == key && $0.value == value }
+        if isRestore, name == .forwarding, interface == "all" {
+            run.report.savedSysctls.removeAll { $0.name == .forwarding && $0.value == value }
         }
+    }
+
+    private func skip(_ operation: PlanOperation, _ message: String, run: inout Execution) {
+        let error = NetlinkError(code: .other, operation: "sysctl", message: message)
+        run.failed(operation, error)
+        log(operation, level: .error, "skipped: \(message)", plan: run.plan, error: error)
     }
 
     /// Whether `code` means the operation's effect is already in place.

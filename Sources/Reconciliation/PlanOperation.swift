@@ -17,8 +17,9 @@ public enum PlanOperation: Hashable, Sendable, CustomStringConvertible {
     case replaceRoute(Route, interface: String?)
     /// Remove a route (`ip -6 route del`, `RTM_DELROUTE`).
     case removeRoute(Route, interface: String?)
-    /// Write an IPv6 sysctl (`sysctl -w net.ipv6.conf.<interface>.<name>=<value>`).
-    case setSysctl(IPv6Sysctl.Name, interface: String, value: Int)
+    /// Write an IPv6 sysctl (`sysctl -w net.ipv6.conf.<interface>.<name>=<value>`, or `net.ipv6.<name>` when the
+    /// interface is `nil`).
+    case setSysctl(IPv6Sysctl.Name, interface: String?, value: Int)
 
     /// The rtnetlink request for this operation, or `nil` for a sysctl.
     public var request: RTNetlinkRequest? {

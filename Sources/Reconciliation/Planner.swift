@@ -24,16 +24,28 @@ import Netlink
 /// Routes with protocol hostup that are not desired are removed. A desired object whose interface does not
 /// exist is a ``Deferral``; whatever the agent owns at its key is kept meanwhile.
 ///
-/// Sysctls (values read into a ``SysctlSnapshot``):
-/// - forwarding wanted: the uplink's `accept_ra` goes from 1 to 2 (other values are the admin's choice and
-///   stay), then `all.forwarding` is set to 1 unless it is 1. `accept_ra` comes first: with forwarding on and
-///   `accept_ra=1` the kernel ignores router advertisements and the default route expires
-///   (`ipv6_accept_ra()` in include/net/ipv6.h).
+/// Sysctls (values read into a ``SysctlSnapshot``). Two kernel facts make the VPS lose its default route if the
+/// order is wrong: `ipv6_accept_ra()` (include/net/ipv6.h) ignores router advertisements on an interface whose own
+/// `forwarding` is 1 unless its `accept_ra` is 2, and turning `all.forwarding` on deletes the RA default routes of
+/// every interface whose `accept_ra` is not 2 (`rt6_purge_dflt_routers()` in net/ipv6/route.c). So:
+/// - Forwarding wanted (and the uplink exists): the uplink's `accept_ra` goes from 1 to 2 *before* `all.forwarding`
+///   is set to 1. Other values are the admin's choice and stay; a link managed by systemd-networkd (which handles
+///   RAs itself) is left alone and reported.
+/// - Every original is recorded in ``Plan/savedSysctls`` before the plan writes anything, so the agent can persist
+///   it first: `forwarding` of `all`, `default` and every interface when `all.forwarding` is about to be written
+///   (the write copies itself into all of them), the uplink's `accept_ra`, and `ip_nonlocal_bind`. An original
+///   already saved is never replaced.
+/// - `ip_nonlocal_bind` goes to 1 while ``DesiredState/nonlocalBind``.
 /// - `keep_addr_on_down` is set to 1 on each ``DesiredState/keepAddressOnDown`` interface whose value is 0;
 ///   -1 ("never") is the admin's choice and stays, and an unreadable value (no interface yet) is left for later.
-/// - A saved original that is no longer needed (`forwarding` once no binding forwards, `accept_ra` once
-///   forwarding stops or the uplink changes) is written back, forwarding first; one whose interface is gone, or
-///   that already has its original value, is forgotten.
+/// - No original `accept_ra` is restored while forwarding is wanted, on any interface (an old uplink too): with
+///   `all.forwarding` at 1, a value below 2 would drop that interface's RA default route.
+/// - Once no binding forwards: `all.forwarding` is restored first, then `default` and each interface's
+///   `forwarding` where its original differs from what the `all` write left, then `accept_ra` — but a value
+///   below 2 only where the interface's restored `forwarding` and `all.forwarding` are both 0; elsewhere
+///   `accept_ra` stays 2 and the original is forgotten. (``PlanExecutor`` checks this again against the kernel
+///   right before each such write.) `ip_nonlocal_bind` is restored once no prefix is bound `anyip`.
+/// - An original whose interface is gone, or that already holds its original value, is forgotten.
 ///
 /// Order: sysctl sets, address adds and replaces, route adds and replaces, route removals, address removals,
 /// sysctl restores. Within each group objects are sorted (interface, address; table, destination, metric) so the
@@ -57,7 +69,7 @@ public enum Planner {
         planning.planAddresses(desired.addresses)
         planning.planRoutes(desired.routes)
         planning.planRemovals()
-        let (sets, restores, originals) = planSysctls(desired: desired, sysctls: sysctls)
+        let (sets, restores, originals, notices) = planSysctls(desired: desired, sysctls: sysctls)
         var deferred = planning.deferred
         if desired.forwarding, !uplinkIsKnown(desired: desired, sysctls: sysctls) {
             deferred.append(
@@ -83,7 +95,8 @@ public enum Planner {
             conflicts: planning.conflicts,
             routeIDs: planning.routeIDs,
             ownership: OwnershipRecord(addresses: stillOwned),
-            savedSysctls: originals)
+            savedSysctls: originals,
+            notices: notices)
     }
 
     /// Whether the uplink is named and its `accept_ra` could be read, i.e. it exists.
@@ -95,52 +108,134 @@ public enum Planner {
     private static func planSysctls(
         desired: DesiredState,
         sysctls: SysctlSnapshot
-    ) -> (sets: [PlanOperation], restores: [PlanOperation], originals: [SavedSysctl]) {
-        var sets: [PlanOperation] = []
+    ) -> (sets: [PlanOperation], restores: [PlanOperation], originals: [SavedSysctl], notices: [String]) {
+        var planning = SysctlPlanning(sysctls: sysctls)
         // NOTE: forwarding without raising the uplink's accept_ra drops the RA default route and takes the VPS
-        // offline. So when the uplink is unknown (no `uplink` key and no IPv6 default route yet, e.g. at boot) or
-        // does not exist, forwarding is deferred, not set.
-        if desired.forwarding, uplinkIsKnown(desired: desired, sysctls: sysctls) {
-            if let uplink = desired.uplink, sysctls.value(.acceptRA, interface: uplink) == 1 {
-                sets.append(.setSysctl(.acceptRA, interface: uplink, value: 2))
+        // offline. So when the uplink is unknown (no `uplink` key, no IPv6 default route and none remembered, e.g.
+        // at first boot) or does not exist, forwarding is deferred, not set.
+        if desired.forwarding, uplinkIsKnown(desired: desired, sysctls: sysctls), let uplink = desired.uplink {
+            if sysctls.networkdManaged.contains(uplink) {
+                planning.notices.append(
+                    "# notice: \(uplink) is managed by systemd-networkd, which handles router advertisements itself; "
+                        + "its accept_ra is left alone (networkd needs IPv6AcceptRA=yes on it while forwarding)")
+            } else if sysctls.value(.acceptRA, interface: uplink) == 1 {
+                planning.set(SysctlKey(.acceptRA, interface: uplink), to: 2)
             }
             if sysctls.value(.forwarding, interface: "all") != 1 {
-                sets.append(.setSysctl(.forwarding, interface: "all", value: 1))
+                for interface in ["all", "default"] + sysctls.interfaces {
+                    planning.saveOriginal(SysctlKey(.forwarding, interface: interface))
+                }
+                planning.set(SysctlKey(.forwarding, interface: "all"), to: 1)
             }
+        }
+        if desired.nonlocalBind, let current = sysctls.value(.nonlocalBind, interface: nil), current != 1 {
+            planning.set(SysctlKey(.nonlocalBind, interface: nil), to: 1)
         }
         for interface in Set(desired.keepAddressOnDown).sorted()
         where sysctls.value(.keepAddressOnDown, interface: interface) == 0 {
-            sets.append(.setSysctl(.keepAddressOnDown, interface: interface, value: 1))
+            planning.sets.append(.setSysctl(.keepAddressOnDown, interface: interface, value: 1))
         }
+        planning.planRestores(forwarding: desired.forwarding, nonlocalBind: desired.nonlocalBind)
+        return (
+            planning.sets, planning.restores, planning.originals.values.sorted(), planning.notices
+        )
+    }
+}
 
-        func stillNeeded(_ original: SavedSysctl) -> Bool {
-            guard desired.forwarding else {
-                return false
+/// The work state of planning the sysctls.
+private struct SysctlPlanning {
+    let sysctls: SysctlSnapshot
+    var sets: [PlanOperation] = []
+    var restores: [PlanOperation] = []
+    var notices: [String] = []
+    /// The originals to keep in the state file, by key.
+    var originals: [SysctlKey: SavedSysctl]
+
+    init(sysctls: SysctlSnapshot) {
+        self.sysctls = sysctls
+        originals = Dictionary(sysctls.saved.map { ($0.key, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// Records the current value of `key` as its original, unless one is saved already or it cannot be read.
+    mutating func saveOriginal(_ key: SysctlKey) {
+        guard originals[key] == nil, let value = sysctls.values[key] else { return }
+        originals[key] = SavedSysctl(key, value: value)
+    }
+
+    /// Writes `value` to `key`, saving the original first.
+    mutating func set(_ key: SysctlKey, to value: Int) {
+        saveOriginal(key)
+        sets.append(.setSysctl(key.name, interface: key.interface, value: value))
+    }
+
+    /// Plans writing back the originals that are no longer needed, in the order that never leaves an interface
+    /// with `forwarding=1` and `accept_ra` below 2: `all.forwarding`, then the other `forwarding` values, then
+    /// `accept_ra`, then `ip_nonlocal_bind`.
+    ///
+    /// An original that gets a write stays in ``originals``: ``PlanExecutor`` drops it once the write succeeded
+    /// (and drops the `forwarding` originals that a successful `all.forwarding` write put back), so a restore cut
+    /// short is retried. An original that needs no write, whose interface is gone, or whose `accept_ra` must stay
+    /// 2, is dropped here.
+    mutating func planRestores(forwarding: Bool, nonlocalBind: Bool) {
+        let all = SysctlKey(.forwarding, interface: "all")
+        let allNow = sysctls.values[all]
+        var allAfter = allNow
+        if !forwarding {
+            if let original = originals[all] {
+                allAfter = original.value
+                if allNow != nil, allNow != original.value {
+                    restores.append(.setSysctl(.forwarding, interface: "all", value: original.value))
+                }
             }
-            switch original.name {
-            case .forwarding: return original.interface == "all"
-            case .acceptRA: return original.interface == desired.uplink
-            default: return false
+            let allWritten = allAfter != allNow
+            // What each interface's forwarding is once the plan ran.
+            var forwardingAfter: [String: Int] = [:]
+            for original in originals.values.sorted() where original.name == .forwarding && original.key != all {
+                guard let interface = original.interface, let current = sysctls.values[original.key] else { continue }
+                forwardingAfter[interface] = original.value
+                let value = allWritten ? allAfter : current
+                if value != original.value {
+                    restores.append(.setSysctl(.forwarding, interface: interface, value: original.value))
+                } else if !allWritten {
+                    originals[original.key] = nil
+                }
+            }
+            if !allWritten, let original = originals[all], allNow == original.value {
+                originals[all] = nil
+            }
+            for original in originals.values.sorted() where original.name == .acceptRA {
+                guard let interface = original.interface, let current = sysctls.values[original.key] else { continue }
+                let interfaceAfter =
+                    forwardingAfter[interface]
+                    ?? (allWritten ? allAfter : sysctls.value(.forwarding, interface: interface))
+                if original.value < 2, allAfter != 0 || interfaceAfter != 0 {
+                    // Forwarding stays on here: accept_ra below 2 would make the kernel ignore router
+                    // advertisements on this interface, so 2 stays, and the agent no longer owns the value.
+                    if current != original.value {
+                        notices.append(
+                            "# notice: \(original.key) stays \(current), not restored to \(original.value): "
+                                + "forwarding is still on for \(interface)")
+                    }
+                    originals[original.key] = nil
+                } else if current != original.value {
+                    restores.append(.setSysctl(.acceptRA, interface: interface, value: original.value))
+                } else {
+                    originals[original.key] = nil
+                }
             }
         }
-        var restores: [SavedSysctl] = []
-        var originals: [SavedSysctl] = []
-        for original in sysctls.saved.sorted() {
-            if stillNeeded(original) {
-                originals.append(original)
-                continue
+        let nonlocal = SysctlKey(.nonlocalBind, interface: nil)
+        if !nonlocalBind, let original = originals[nonlocal] {
+            if let current = sysctls.values[nonlocal], current != original.value {
+                restores.append(.setSysctl(.nonlocalBind, interface: nil, value: original.value))
+            } else {
+                originals[nonlocal] = nil
             }
-            guard let current = sysctls.value(original.name, interface: original.interface),
-                current != original.value
-            else {
-                continue
-            }
-            restores.append(original)
-            originals.append(original)
         }
-        // Forwarding off before accept_ra drops back to 1, so router advertisements are never ignored.
-        restores.sort { ($0.name != .forwarding ? 1 : 0, $0.key) < ($1.name != .forwarding ? 1 : 0, $1.key) }
-        return (sets, restores.map { .setSysctl($0.name, interface: $0.interface, value: $0.value) }, originals)
+        // Originals of interfaces that are gone are forgotten.
+        for original in originals.values where sysctls.values[original.key] == nil {
+            originals[original.key] = nil
+        }
     }
 }
 

@@ -42,12 +42,12 @@ public struct RTNetlinkKernel: NetworkKernel {
     }
 
     /// Reads a sysctl through ``IPv6Sysctl/value(_:interface:)``.
-    public func sysctl(_ name: IPv6Sysctl.Name, interface: String) throws -> Int {
+    public func sysctl(_ name: IPv6Sysctl.Name, interface: String?) throws -> Int {
         try sysctls.value(name, interface: interface)
     }
 
     /// Writes a sysctl through ``IPv6Sysctl/setValue(_:for:interface:)``.
-    public func setSysctl(_ name: IPv6Sysctl.Name, _ value: Int, interface: String) throws {
+    public func setSysctl(_ name: IPv6Sysctl.Name, _ value: Int, interface: String?) throws {
         try sysctls.setValue(value, for: name, interface: interface)
     }
 }

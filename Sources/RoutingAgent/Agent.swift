@@ -26,6 +26,7 @@ public actor Agent {
     private var logger: Logger
     private let localAddresses: @Sendable () -> IdentityResolver.LocalAddresses
     private let now: @Sendable () -> Date
+    private let networkdLinks: String
 
     /// The remembered state; persisted after every change.
     public private(set) var state: PersistedState
@@ -44,6 +45,7 @@ public actor Agent {
     /// - Parameters:
     ///   - client: The API client, or `nil` for commands that only use the cache (`cleanup`, `status`).
     ///   - kernel: Where plans are applied (``RTNetlinkKernel`` in production).
+    ///   - networkdLinks: systemd-networkd's per-link state files. Defaults to `/run/systemd/netif/links`.
     /// - Throws: ``StateStore/Error`` when an unreadable state file cannot even be set aside.
     public init(
         configuration: AgentConfiguration,
@@ -52,8 +54,10 @@ public actor Agent {
         store: StateStore,
         logger: Logger,
         localAddresses: @escaping @Sendable () -> IdentityResolver.LocalAddresses = { .current() },
-        now: @escaping @Sendable () -> Date = { Date() }
+        now: @escaping @Sendable () -> Date = { Date() },
+        networkdLinks: String = "/run/systemd/netif/links"
     ) throws {
+        self.networkdLinks = networkdLinks
         self.configuration = configuration
         self.client = client
         self.kernel = kernel
@@ -198,19 +202,35 @@ public actor Agent {
     ///   saved. Failed operations are not thrown: they are in the report.
     public func reconcile(dryRun: Bool = false, routes: [RoutedPrefix]? = nil) throws -> Reconciled {
         let observed = try kernel.observe()
-        let uplink = configuration.uplink ?? defaultRouteInterface(in: observed)
+        let uplink = uplink(in: observed)
         let (desired, problems) = DesiredStateBuilder.build(
-            routes: routes ?? state.routes.map(\.routedPrefix), bindings: configuration.bindings, uplink: uplink)
-        let snapshot = SysctlSnapshot.read(from: kernel, desired: desired, saved: state.savedSysctls)
+            routes: routes ?? state.routes.map(\.routedPrefix), bindings: configuration.bindings, uplink: uplink,
+            nonlocalBind: configuration.nonlocalBind)
+        let links = observed.links.map(\.name)
+        let snapshot = SysctlSnapshot.read(
+            from: kernel, desired: desired, saved: state.savedSysctls, interfaces: links,
+            networkdManaged: networkdManaged(observed.links))
         let plan = Planner.plan(desired: desired, observed: observed, owned: state.ownership, sysctls: snapshot)
         interfaces = Array(Set(desired.addresses.map(\.interface) + desired.routes.compactMap(\.interface))).sorted()
         guard !dryRun else { return Reconciled(plan: plan, report: nil, problems: problems) }
-        // Conflicts with hand-made objects, deferrals and binding problems: logged once each while they last.
-        let current = plan.conflicts.map(\.description) + plan.deferred.map(\.description) + problems.map(\.description)
+        // Conflicts with hand-made objects, deferrals, notices and binding problems: logged once each while they
+        // last.
+        let current =
+            plan.conflicts.map(\.description) + plan.deferred.map(\.description) + plan.notices
+            + problems.map(\.description)
         for line in current where !reportedProblems.contains(line) {
             logger.warning("\(line)")
         }
         reportedProblems = Set(current)
+        if let uplink, links.contains(uplink) {
+            state.uplink = uplink
+        }
+        // NOTE: the originals go to disk before the first sysctl write: a process killed right after that write
+        // must still leave `cleanup` what to restore.
+        if plan.savedSysctls != state.savedSysctls {
+            state.savedSysctls = plan.savedSysctls
+            try store.save(state)
+        }
         let prefixes = Dictionary(state.routes.map { ($0.id, "\($0.prefix)") }, uniquingKeysWith: { first, _ in first })
         let report = PlanExecutor(kernel: kernel, logger: logger, routePrefixes: prefixes).apply(plan)
         state.ownership = report.ownership
@@ -301,6 +321,8 @@ public actor Agent {
         case degraded
         /// No API token yet; nothing is changed until one is given.
         case waitingForToken
+        /// The first API request is still running; the kernel holds the cached state.
+        case starting
     }
 
     /// Whether an API client is set (a token was found).
@@ -327,22 +349,51 @@ public actor Agent {
         }
         let joined = parts.joined(separator: "; ")
         if case .degraded = health { return "degraded (serving the last valid state): " + joined }
+        if case .starting = health { return "waiting for the first API answer (serving the state file): " + joined }
         return joined
     }
 
     // MARK: - Kernel facts
 
-    private func defaultRouteInterface(in observed: ObservedState) -> String? {
-        let defaultRoute = observed.routes.first {
-            $0.destination.length == 0 && $0.table == .main && $0.outputInterface != nil && $0.type == .unicast
+    /// The uplink: the configured one, else the remembered one, else the interface of the IPv6 default route.
+    private func uplink(in observed: ObservedState) -> String? {
+        Self.uplink(configured: configuration.uplink, remembered: state.uplink, observed: observed)
+    }
+
+    /// Chooses the uplink: `configured` when set; else `remembered` while that link exists, so that a default
+    /// route that vanishes (radvd's last advertisement has lifetime 0 when the router restarts) or one that sorts
+    /// first on another link (a VPN) does not move it; else the interface of a default route in `main`, those
+    /// learnt from router advertisements (`proto ra`) first, then by metric; else `remembered`.
+    ///
+    /// - Returns: The interface name, or `nil` when nothing names one yet.
+    static func uplink(configured: String?, remembered: String?, observed: ObservedState) -> String? {
+        if let configured { return configured }
+        let names = Dictionary(observed.links.map { ($0.ifindex, $0.name) }, uniquingKeysWith: { first, _ in first })
+        if let remembered, names.values.contains(remembered) { return remembered }
+        let defaults = observed.routes.filter {
+            $0.destination.length == 0 && $0.table == .main && $0.type == .unicast && $0.outputInterface != nil
         }
-        guard let ifindex = defaultRoute?.outputInterface else { return nil }
-        return observed.links.first { $0.ifindex == ifindex }?.name
+        let best = defaults.min {
+            ($0.routeProtocol == .ra ? 0 : 1, $0.metric ?? 0) < ($1.routeProtocol == .ra ? 0 : 1, $1.metric ?? 0)
+        }
+        return best?.outputInterface.flatMap { names[$0] } ?? remembered
+    }
+
+    /// The links that systemd-networkd manages: those with a `.network` file in their state file under
+    /// `networkdLinks` (`/run/systemd/netif/links/<ifindex>`, written by `link_save()` in
+    /// src/network/networkd-state-file.c).
+    private func networkdManaged(_ links: [Link]) -> Set<String> {
+        Set(
+            links.compactMap { link in
+                guard let bytes = try? FileIO.read("\(networkdLinks)/\(link.ifindex)") else { return nil }
+                let text = String(decoding: bytes, as: UTF8.self)
+                return text.split(separator: "\n").contains { $0.hasPrefix("NETWORK_FILE=") } ? link.name : nil
+            })
     }
 
     /// The on-link prefixes of the uplink: its global, non-/128 addresses that the agent does not own.
     private func uplinkPrefixes(in observed: ObservedState) -> [IPv6Prefix] {
-        guard let name = configuration.uplink ?? defaultRouteInterface(in: observed),
+        guard let name = uplink(in: observed),
             let link = observed.links.first(where: { $0.name == name })
         else { return [] }
         return observed.addresses.compactMap { address in

@@ -91,7 +91,7 @@ extension AgentConfiguration {
     /// What a key's value must be, in words.
     private static func expectedType(of key: String) -> String {
         switch key {
-        case "forwarding": "true or false"
+        case "forwarding", "nonlocal_bind": "true or false"
         case "split": "an integer"
         case "bindings": "an array of tables ([[bindings]])"
         case "poll_interval": "a string such as \"30s\""
@@ -109,6 +109,7 @@ struct ConfigFile: Decodable {
         case pollInterval = "poll_interval"
         case uplink
         case stateDirectory = "state_dir"
+        case nonlocalBind = "nonlocal_bind"
         case bindings
     }
 
@@ -130,6 +131,9 @@ struct ConfigFile: Decodable {
     var pollInterval: String?
     var uplink: String?
     var stateDirectory: String?
+    var nonlocalBind: Bool?
+    /// `HOSTUP_ROUTED_NONLOCAL_BIND`, checked in ``validated(file:locator:environment:)``.
+    var nonlocalBindOverride: String? = nil
     var bindings: [BindingEntry]?
 
     mutating func set(_ key: CodingKeys, to value: String) {
@@ -140,6 +144,7 @@ struct ConfigFile: Decodable {
         case .pollInterval: pollInterval = value
         case .uplink: uplink = value
         case .stateDirectory: stateDirectory = value
+        case .nonlocalBind: nonlocalBindOverride = value
         case .bindings: break
         }
     }
@@ -194,6 +199,16 @@ struct ConfigFile: Decodable {
         } else if let fromSystemd = environment["STATE_DIRECTORY"], !fromSystemd.isEmpty {
             // systemd may pass several colon-separated directories; the first is ours.
             configuration.stateDirectory = String(fromSystemd.split(separator: ":").first ?? "")
+        }
+
+        if let nonlocalBindOverride {
+            switch nonlocalBindOverride {
+            case "true", "1", "yes": configuration.nonlocalBind = true
+            case "false", "0", "no": configuration.nonlocalBind = false
+            default: throw error("nonlocal_bind", "\"\(nonlocalBindOverride)\" is not true or false")
+            }
+        } else if let nonlocalBind {
+            configuration.nonlocalBind = nonlocalBind
         }
 
         for (index, entry) in (bindings ?? []).enumerated() {

@@ -21,6 +21,10 @@ public struct AgentConfiguration: Sendable, Equatable {
     public var stateDirectory: String
     /// How routes become kernel objects. Empty means one `anyip` binding for every route.
     public var bindings: [Binding]
+    /// Whether `net.ipv6.ip_nonlocal_bind` is set to 1 while any prefix is bound `anyip`, so that services can
+    /// bind every address of the prefix (IPv6 `bind(2)` to an address that only a `local` route covers fails with
+    /// `EADDRNOTAVAIL` otherwise). The sysctl is namespace-wide. Defaults to `true`; the key is `nonlocal_bind`.
+    public var nonlocalBind: Bool
 
     /// The default API base URL.
     public static let defaultAPIURL = "https://cloud.hostup.se"
@@ -36,8 +40,10 @@ public struct AgentConfiguration: Sendable, Equatable {
         pollInterval: Duration = .seconds(30),
         uplink: String? = nil,
         stateDirectory: String = AgentConfiguration.defaultStateDirectory,
-        bindings: [Binding] = []
+        bindings: [Binding] = [],
+        nonlocalBind: Bool = true
     ) {
+        self.nonlocalBind = nonlocalBind
         self.apiURL = apiURL
         self.vpsID = vpsID
         self.tokenFile = tokenFile

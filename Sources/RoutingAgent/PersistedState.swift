@@ -15,8 +15,12 @@ public struct PersistedState: Codable, Sendable, Equatable {
     public var routes: [AppliedRoute] = []
     /// Addresses the agent added, for kernels without `IFA_PROTO` (Linux < 5.18).
     public var ownership: OwnershipRecord = OwnershipRecord()
-    /// Sysctl values as they were before the agent changed them, to restore when no binding needs forwarding.
+    /// Sysctl values as they were before the agent changed them, to restore when no binding needs them; written
+    /// (and fsync'd) before the first change of each.
     public var savedSysctls: [SavedSysctl] = []
+    /// The uplink, once known: the interface whose `accept_ra` must stay 2 while forwarding. Remembered so that a
+    /// vanished default route (a router restart) does not make it unknown.
+    public var uplink: String?
     /// When the last valid answer was applied.
     public var lastSync: Date?
     /// When the last fetch was attempted.
@@ -34,7 +38,7 @@ public struct PersistedState: Codable, Sendable, Equatable {
     public init() {}
 
     private enum CodingKeys: String, CodingKey {
-        case version, vpsID, routes, ownership, savedSysctls, lastSync, lastAttempt, lastStepEnd, steps, lastError
+        case version, vpsID, routes, ownership, savedSysctls, uplink, lastSync, lastAttempt, lastStepEnd, steps, lastError
         case refusals
     }
 
@@ -45,6 +49,7 @@ public struct PersistedState: Codable, Sendable, Equatable {
         routes = try container.decode([AppliedRoute].self, forKey: .routes)
         ownership = try container.decode(OwnershipRecord.self, forKey: .ownership)
         savedSysctls = try container.decode([SavedSysctl].self, forKey: .savedSysctls)
+        uplink = try container.decodeIfPresent(String.self, forKey: .uplink)
         lastSync = try container.decodeIfPresent(Date.self, forKey: .lastSync)
         lastAttempt = try container.decodeIfPresent(Date.self, forKey: .lastAttempt)
         lastStepEnd = try container.decodeIfPresent(Date.self, forKey: .lastStepEnd)

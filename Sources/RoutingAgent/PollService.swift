@@ -3,8 +3,12 @@ import HostUpAPI
 import Logging
 import Reconciliation
 import ServiceLifecycle
+import Synchronization
 
 /// The daemon's loop (`hostup-routed run`): poll the API, reconcile, sleep, until graceful shutdown.
+///
+/// At start it first applies the cached state (`state.json`) to the kernel, then fetches; `READY=1` follows the
+/// first fetch's answer or failure, or ``readinessDeadline``, whichever comes first.
 ///
 /// Every `pollInterval` (±10 % jitter) it fetches and applies the API's state. When a fetch fails it changes
 /// nothing the API said and backs off (5 s → 5 min, full jitter; at least `Retry-After` on 429, at least a minute
@@ -21,7 +25,8 @@ public struct PollService: Service {
         public var stepStarted: @Sendable () -> Void = {}
         /// After each step, whatever its outcome.
         public var stepFinished: @Sendable () -> Void = {}
-        /// After the first reconcile attempt (from the API or from the cache), and after each reload's step, with
+        /// Once at start, when the cached state is in the kernel and the first fetch has answered or failed, or
+        /// ``PollService/readinessDeadline`` after start, whichever comes first; and after each reload's step. With
         /// the status line.
         public var ready: @Sendable (_ status: String) -> Void = { _ in }
         /// After every other step, with the status line.
@@ -55,10 +60,26 @@ public struct PollService: Service {
         self.reloader = reloader
     }
 
+    /// How long after start `READY=1` comes at the latest, even while the first fetch is still running (it goes
+    /// on after that). 10 seconds: services ordered after `network-online.target` wait for it at boot.
+    public static let readinessDeadline: Duration = .seconds(10)
+
     public func run() async throws {
         do {
             try await cancelWhenGracefulShutdown {
-                try await self.loop()
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    let readiness = Readiness()
+                    group.addTask {
+                        try await Task.sleep(for: Self.readinessDeadline)
+                        let status = await agent.statusLine(.starting)
+                        if readiness.claim() {
+                            logger.notice("ready before the first API answer, which is still awaited")
+                            hooks.ready(status)
+                        }
+                    }
+                    try await self.loop(readiness)
+                    group.cancelAll()
+                }
             }
         } catch is CancellationError {
         }
@@ -66,27 +87,34 @@ public struct PollService: Service {
         logger.info("stopping; the kernel is left as it is")
     }
 
-    private func loop() async throws {
+    private func loop(_ readiness: Readiness) async throws {
         var backoff = Backoff()
         var generator = SystemRandomNumberGenerator()
-        var announced = false
         var reason: PollTrigger.Reason?
+        // The cached state goes into the kernel before anything waits on the API: at boot, services that bind
+        // routed addresses start once READY=1 is sent.
+        if await !agent.state.routes.isEmpty {
+            hooks.stepStarted()
+            await reconcileFromCache(atStart: true)
+            hooks.stepFinished()
+        }
+        var first = true
         while !Task.isCancelled {
             if reason == .reload {
                 hooks.reloading()
                 await reload()
             }
             hooks.stepStarted()
-            let (delay, health) = await step(backoff: &backoff, generator: &generator, firstTime: !announced)
+            let (delay, health) = await step(backoff: &backoff, generator: &generator)
             hooks.stepFinished()
             let status = await agent.statusLine(health)
             if Task.isCancelled { break }
-            if !announced || reason == .reload {
-                announced = true
+            if (first && readiness.claim()) || reason == .reload {
                 hooks.ready(status)
             } else {
                 hooks.status(status)
             }
+            first = false
             reason = await waitForNextStep(delay, health: health)
         }
     }
@@ -102,7 +130,7 @@ public struct PollService: Service {
             remaining -= slice
             if remaining > .zero {
                 hooks.stepStarted()
-                await reconcileFromCache(firstTime: false)
+                await reconcileFromCache(atStart: false)
                 hooks.stepFinished()
             }
         }
@@ -114,7 +142,7 @@ public struct PollService: Service {
 
     /// One fetch and reconcile. Returns the delay until the next one, and how it went.
     private func step<G: RandomNumberGenerator>(
-        backoff: inout Backoff, generator: inout G, firstTime: Bool
+        backoff: inout Backoff, generator: inout G
     ) async -> (Duration, Agent.Health) {
         let interval = await agent.configuration.pollInterval
         if await !agent.hasClient {
@@ -154,7 +182,7 @@ public struct PollService: Service {
                 "API: \(error); the kernel keeps the last valid state",
                 metadata: [LogKeys.event: "\(AgentEvent.apiError.rawValue)"])
             logger.debug("next API attempt in \(delay.configText)")
-            await reconcileFromCache(firstTime: firstTime)
+            await reconcileFromCache(atStart: false)
             return (delay, .degraded)
         } catch is CancellationError {
             return (.zero, .degraded)
@@ -163,7 +191,7 @@ public struct PollService: Service {
             let delay = backoff.nextDelay(using: &generator)
             logger.error("sync failed: \(error)")
             logger.debug("next attempt in \(delay.configText)")
-            await reconcileFromCache(firstTime: firstTime)
+            await reconcileFromCache(atStart: false)
             return (delay, .degraded)
         }
     }
@@ -175,12 +203,12 @@ public struct PollService: Service {
         }
     }
 
-    private func reconcileFromCache(firstTime: Bool) async {
+    private func reconcileFromCache(atStart: Bool) async {
         let routes = await agent.state.routes
         guard !routes.isEmpty else { return }
-        if firstTime {
+        if atStart {
             logger.notice(
-                "API unavailable; applying the last valid state (\(routes.count) routes) from the state file",
+                "applying the last valid state (\(routes.count) routes) from the state file before the first API answer",
                 metadata: [LogKeys.event: "\(AgentEvent.stateRestored.rawValue)"])
         }
         do {
@@ -198,6 +226,19 @@ public struct PollService: Service {
             logger.notice("configuration reloaded")
         } catch {
             logger.error("reload: \(error); keeping the previous configuration")
+        }
+    }
+}
+
+/// Makes sure `READY=1` at start is sent once: by the first step or by the deadline, whichever claims it first.
+final class Readiness: Sendable {
+    private let claimed = Mutex(false)
+
+    /// `true` exactly once.
+    func claim() -> Bool {
+        claimed.withLock { claimed in
+            defer { claimed = true }
+            return !claimed
         }
     }
 }

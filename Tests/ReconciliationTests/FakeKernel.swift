@@ -6,7 +6,8 @@ import Synchronization
 /// A `NetworkKernel` that keeps state in memory, records every request, and answers like Linux 6.x:
 /// `EEXIST` for a duplicate add, `EADDRNOTAVAIL`/`ESRCH` for removing what is not there, `ENODEV` for an unknown
 /// interface, and an address replace that changes flags but not the prefix length (`inet6_addr_modify()`).
-/// Adding an address also adds the kernel's own routes for it, as `addrconf` does.
+/// Adding an address also adds the kernel's own routes for it, as `addrconf` does. A write to `all.forwarding`
+/// is copied into `default` and every interface's `forwarding` that exists (`addrconf_fixup_forwarding()`).
 final class FakeKernel: NetworkKernel {
     struct State {
         var observed: ObservedState
@@ -28,8 +29,13 @@ final class FakeKernel: NetworkKernel {
     var sysctlWrites: [String] { state.withLock { $0.sysctlWrites } }
     var batches: Int { state.withLock { $0.batches } }
 
-    func sysctlValue(_ name: IPv6Sysctl.Name, _ interface: String) -> Int? {
+    func sysctlValue(_ name: IPv6Sysctl.Name, _ interface: String?) -> Int? {
         state.withLock { $0.sysctls[SysctlKey(name, interface: interface)] }
+    }
+
+    /// Writes a sysctl as another process would (not recorded as the agent's write).
+    func setByAdmin(_ name: IPv6Sysctl.Name, _ interface: String?, _ value: Int) {
+        state.withLock { $0.sysctls[SysctlKey(name, interface: interface)] = value }
     }
 
     func failWrites(to key: SysctlKey) {
@@ -52,7 +58,7 @@ final class FakeKernel: NetworkKernel {
         }
     }
 
-    func sysctl(_ name: IPv6Sysctl.Name, interface: String) throws -> Int {
+    func sysctl(_ name: IPv6Sysctl.Name, interface: String?) throws -> Int {
         let key = SysctlKey(name, interface: interface)
         guard let value = state.withLock({ $0.sysctls[key] }) else {
             throw NetlinkError(code: .notFound, operation: "sysctl", message: "no \(key)")
@@ -60,7 +66,7 @@ final class FakeKernel: NetworkKernel {
         return value
     }
 
-    func setSysctl(_ name: IPv6Sysctl.Name, _ value: Int, interface: String) throws {
+    func setSysctl(_ name: IPv6Sysctl.Name, _ value: Int, interface: String?) throws {
         let key = SysctlKey(name, interface: interface)
         try state.withLock { state in
             guard !state.failingSysctls.contains(key), state.sysctls[key] != nil else {
@@ -68,6 +74,11 @@ final class FakeKernel: NetworkKernel {
             }
             state.sysctls[key] = value
             state.sysctlWrites.append("\(key)=\(value)")
+            if name == .forwarding, interface == "all" {
+                for other in state.sysctls.keys where other.name == .forwarding {
+                    state.sysctls[other] = value
+                }
+            }
         }
     }
 

@@ -14,10 +14,18 @@ enum Fixture {
     static let r1 = RoutedPrefix(id: "r1", prefix: prefix("2001:db8:1000:10::/64"), label: "web")
     static let r2 = RoutedPrefix(id: "r2", prefix: prefix("2001:db8:1000:100::/56"))
 
-    /// Linux defaults: forwarding off, RAs accepted on the uplink, addresses dropped on link down.
+    /// Linux defaults: forwarding off, RAs accepted on the uplink, addresses dropped on link down, no non-local
+    /// bind.
     static let sysctls: [SysctlKey: Int] = [
         SysctlKey(.forwarding, interface: "all"): 0,
+        SysctlKey(.forwarding, interface: "default"): 0,
+        SysctlKey(.forwarding, interface: "lo"): 0,
+        SysctlKey(.forwarding, interface: "eth0"): 0,
+        SysctlKey(.forwarding, interface: "br0"): 0,
+        SysctlKey(.forwarding, interface: "veth1"): 0,
         SysctlKey(.acceptRA, interface: "eth0"): 1,
+        SysctlKey(.acceptRA, interface: "veth1"): 1,
+        SysctlKey(.nonlocalBind, interface: nil): 0,
         SysctlKey(.keepAddressOnDown, interface: "lo"): 0,
         SysctlKey(.keepAddressOnDown, interface: "eth0"): 0,
         SysctlKey(.keepAddressOnDown, interface: "br0"): 0,
@@ -54,19 +62,25 @@ enum Fixture {
         try! IPv6Prefix(text)
     }
 
-    static func desired(_ routes: [RoutedPrefix], _ bindings: [Binding] = [], uplink: String? = "eth0") -> DesiredState {
-        DesiredStateBuilder.build(routes: routes, bindings: bindings, uplink: uplink).0
+    static func desired(
+        _ routes: [RoutedPrefix], _ bindings: [Binding] = [], uplink: String? = "eth0", nonlocalBind: Bool = true
+    ) -> DesiredState {
+        DesiredStateBuilder.build(routes: routes, bindings: bindings, uplink: uplink, nonlocalBind: nonlocalBind).0
     }
 
     static func plan(
         _ desired: DesiredState,
         on kernel: FakeKernel,
         owned: OwnershipRecord = OwnershipRecord(),
-        originals: [SavedSysctl] = []
+        originals: [SavedSysctl] = [],
+        networkdManaged: Set<String> = []
     ) -> Plan {
-        Planner.plan(
-            desired: desired, observed: try! kernel.observe(), owned: owned,
-            sysctls: SysctlSnapshot.read(from: kernel, desired: desired, saved: originals))
+        let observed = try! kernel.observe()
+        return Planner.plan(
+            desired: desired, observed: observed, owned: owned,
+            sysctls: SysctlSnapshot.read(
+                from: kernel, desired: desired, saved: originals, interfaces: observed.links.map(\.name),
+                networkdManaged: networkdManaged))
     }
 
     static func executor(_ kernel: FakeKernel) -> PlanExecutor {

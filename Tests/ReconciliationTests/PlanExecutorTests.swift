@@ -29,7 +29,10 @@ import Testing
         let second = Fixture.executor(kernel).apply(plan)
         #expect(second.failed.isEmpty)
         #expect(second.alreadyDone == plan.operations.filter { $0.request != nil })
-        #expect(second.applied.map(\.description) == ["sysctl -w net.ipv6.conf.lo.keep_addr_on_down=1"])
+        #expect(
+            second.applied.map(\.description) == [
+                "sysctl -w net.ipv6.ip_nonlocal_bind=1", "sysctl -w net.ipv6.conf.lo.keep_addr_on_down=1",
+            ])
         // An address that was already there is not claimed.
         #expect(second.ownership.addresses.isEmpty)
     }
@@ -69,14 +72,18 @@ import Testing
         let kernel = Fixture.kernel()
         kernel.failWrites(to: SysctlKey(.acceptRA, interface: "eth0"))
         let desired = Fixture.desired([Fixture.r1], [Binding(mode: .address, interface: "br0", forwarding: true)])
-        let (_, report) = Fixture.converge(desired, on: kernel)
+        let (plan, report) = Fixture.converge(desired, on: kernel)
         #expect(report.failed.map(\.operation.description) == [
             "sysctl -w net.ipv6.conf.eth0.accept_ra=2",
             "sysctl -w net.ipv6.conf.all.forwarding=1",
         ])
         #expect(report.failed.map(\.error.code) == [.permissionDenied, .other])
         #expect(kernel.sysctlValue(.forwarding, "all") == 0)
-        #expect(report.savedSysctls.isEmpty)
+        // The originals saved before the attempt stay until a plan finds them back in place.
+        #expect(report.savedSysctls == plan.savedSysctls)
+        let after = Fixture.plan(.empty, on: kernel, originals: report.savedSysctls)
+        #expect(after.lines.filter { $0.hasPrefix("sysctl") } == [])
+        #expect(after.savedSysctls == [])
         // Everything else still applied.
         #expect(kernel.observed.addresses.contains { $0.address == Fixture.address("2001:db8:1000:10::1") })
     }
@@ -87,13 +94,14 @@ import Testing
             func perform(_ requests: [RTNetlinkRequest]) throws -> [Result<Void, NetlinkError>] {
                 throw NetlinkError(code: .permissionDenied, operation: "sendmsg", message: "no CAP_NET_ADMIN")
             }
-            func sysctl(_ name: IPv6Sysctl.Name, interface: String) throws -> Int { 1 }
-            func setSysctl(_ name: IPv6Sysctl.Name, _ value: Int, interface: String) throws {}
+            func sysctl(_ name: IPv6Sysctl.Name, interface: String?) throws -> Int { 1 }
+            func setSysctl(_ name: IPv6Sysctl.Name, _ value: Int, interface: String?) throws {}
         }
         let kernel = BrokenSocket()
         let plan = Planner.plan(
             desired: Fixture.desired([Fixture.r1]), observed: try! kernel.observe(), owned: OwnershipRecord(),
-            sysctls: SysctlSnapshot.read(from: kernel, desired: Fixture.desired([Fixture.r1]), saved: []))
+            sysctls: SysctlSnapshot.read(
+                from: kernel, desired: Fixture.desired([Fixture.r1]), saved: [], interfaces: Fixture.links.map(\.name)))
         let report = PlanExecutor(kernel: kernel, logger: Fixture.executor(Fixture.kernel()).logger).apply(plan)
         #expect(report.failed.count == 3)
         #expect(report.failed.allSatisfy { $0.error.code == .permissionDenied })

@@ -9,6 +9,7 @@ import Testing
         let plan = Fixture.plan(Fixture.desired([Fixture.r1]), on: kernel)
         #expect(
             plan.lines == [
+                "sysctl -w net.ipv6.ip_nonlocal_bind=1",
                 "sysctl -w net.ipv6.conf.lo.keep_addr_on_down=1",
                 "ip -6 address add 2001:db8:1000:10::1/128 dev lo nodad noprefixroute proto hostup",
                 "ip -6 route add unreachable 2001:db8:1000:10::/64 proto hostup metric 4294967295",
@@ -81,11 +82,18 @@ import Testing
                 "net.ipv6.conf.eth0.accept_ra=2", "net.ipv6.conf.all.forwarding=1",
                 "net.ipv6.conf.br0.keep_addr_on_down=1",
             ])
+        // Every forwarding value is saved before all.forwarding is written: the write copies itself into them.
         #expect(
             report.savedSysctls == [
                 SavedSysctl(.acceptRA, interface: "eth0", value: 1),
                 SavedSysctl(.forwarding, interface: "all", value: 0),
+                SavedSysctl(.forwarding, interface: "br0", value: 0),
+                SavedSysctl(.forwarding, interface: "default", value: 0),
+                SavedSysctl(.forwarding, interface: "eth0", value: 0),
+                SavedSysctl(.forwarding, interface: "lo", value: 0),
+                SavedSysctl(.forwarding, interface: "veth1", value: 0),
             ])
+        #expect(plan.savedSysctls == report.savedSysctls)
         // The kernel's on-link prefix route follows the address; it is not ours and not planned.
         #expect(
             kernel.observed.routes.contains {
@@ -221,6 +229,7 @@ import Testing
         let plan = Fixture.plan(Fixture.desired([Fixture.r1]), on: kernel, originals: [])
         #expect(
             plan.lines == [
+                "sysctl -w net.ipv6.ip_nonlocal_bind=1",
                 "sysctl -w net.ipv6.conf.lo.keep_addr_on_down=1",
                 "ip -6 address replace 2001:db8:1000:10::1/128 dev lo nodad noprefixroute proto hostup",
             ])

@@ -14,8 +14,8 @@ struct UnreachableKernel: NetworkKernel {
     struct Unused: Error {}
     func observe() throws -> ObservedState { throw Unused() }
     func perform(_ requests: [RTNetlinkRequest]) throws -> [Result<Void, NetlinkError>] { throw Unused() }
-    func sysctl(_ name: IPv6Sysctl.Name, interface: String) throws -> Int { throw Unused() }
-    func setSysctl(_ name: IPv6Sysctl.Name, _ value: Int, interface: String) throws { throw Unused() }
+    func sysctl(_ name: IPv6Sysctl.Name, interface: String?) throws -> Int { throw Unused() }
+    func setSysctl(_ name: IPv6Sysctl.Name, _ value: Int, interface: String?) throws { throw Unused() }
 }
 
 /// A settable clock.
