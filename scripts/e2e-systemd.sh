@@ -153,6 +153,67 @@ daemon_terminate() {
     HR_DAEMON_PID=
 }
 
+# start_without_answer CONFIG WHAT: deletes the cached route's objects by hand (as after a reboot), starts the daemon
+# with CONFIG while the API gives no answer (WHAT says how), and checks: READY=1 within 10 s of the start, with the
+# cached route in the kernel when it came. Prints READY=1's delay and STATUS=; sets READY_STATUS; stops the daemon.
+start_without_answer() {
+    local config=$1 what=$2 start ready ready_t check waited status=0
+    READY_STATUS=
+    ip -n "$HR_VPS" -6 route del local "$P1" dev lo table local || { fail "deleting the local route by hand"; return 1; }
+    ip -n "$HR_VPS" addr del "$P1_HOST/128" dev lo || { fail "deleting $P1_HOST by hand"; return 1; }
+    start=$(mono)
+    echo "--- hostup-routed run ($what) started at $(date +%T.%N)" >>"$HR_WORK/daemon.log"
+    ip netns exec "$HR_VPS" env HOSTUP_API_TOKEN="$HR_TOKEN" NOTIFY_SOCKET="$NOTIFY_SOCK" \
+        "$BIN/hostup-routed" run --config "$config" --log-target stderr >>"$HR_WORK/daemon.log" 2>&1 &
+    HR_DAEMON_PID=$!
+    if ready=$(daemon_ready "$start" 15); then
+        ready_t=$(jq -r .t <<<"$ready")
+        waited=$(jq -n --argjson a "$start" --argjson b "$ready_t" '(($b - $a) * 1000 | floor)')
+        READY_STATUS=$(jq -r '.msg | split("\n")[] | select(startswith("STATUS="))' <<<"$ready")
+        echo "#   $what: READY=1 $waited ms after the start; $READY_STATUS"
+        if [ "$waited" -gt 10500 ]; then
+            fail "$what: READY=1 came $waited ms after the start, want at most 10 s"; status=1
+        elif ! hr_wait 5 ready_check_after "$ready_t" >/dev/null; then
+            fail "$what: the listener did not check the kernel on READY=1"; status=1
+        else
+            check=$(ready_check_after "$ready_t")
+            local_route_in "$(jq -r .output <<<"$check")" "$P1" ||
+                { fail "$what: when READY=1 arrived the kernel had no local route for the cached $P1"; status=1; }
+        fi
+    else
+        fail "$what: no READY=1 within 15 s of the start"; status=1
+    fi
+    hr_daemon_alive || { [ "$status" != 0 ] || fail "$what: the daemon exited"; status=1; }
+    hr_daemon_stop TERM
+    return "$status"
+}
+
+# case_api_blackholed_at_start: the API gives no answer at start, as behind a broken firewall, a dead route or a
+# hung server: the first fetch waits for its timeouts. The cached routes go into the kernel at once, and READY=1
+# comes within 10 s of the start all the same (services ordered after network-online.target wait for it at boot).
+case_api_blackholed_at_start() {
+    hr_daemon_stop TERM
+    local config=$HR_WORK/blackholed.toml status=0
+    # 1. Packets dropped, not refused: the router drops whatever goes to 2001:db8:dead::/48 without a word (a
+    #    blackhole route sends no ICMPv6), so the connection attempt waits for its timeout.
+    ip -n "$HR_ROUTER" -6 route add blackhole 2001:db8:dead::/48 || { fail "adding the blackhole route"; return 1; }
+    sed 's|^api_url = .*|api_url = "https://[2001:db8:dead::1]"|' "$HR_CONFIG" >"$config"
+    start_without_answer "$config" "packets dropped" || status=1
+    ip -n "$HR_ROUTER" -6 route del blackhole 2001:db8:dead::/48 2>/dev/null
+    # 2. Connected, but no answer: the simulator holds the request (the whole-request deadline is 30 s), so
+    #    READY=1 comes from the 10 s bound while the fetch is still running.
+    if [ "$status" = 0 ]; then
+        hr_api POST /_sim/fault '{"kind":"hang"}' >/dev/null || { fail "POST /_sim/fault hang"; return 1; }
+        start_without_answer "$HR_CONFIG" "the API hangs" || status=1
+        hr_api DELETE /_sim/fault >/dev/null 2>&1
+        [ "$status" != 0 ] || [[ "$READY_STATUS" == *"waiting for the first API answer"* ]] ||
+            { fail "READY=1 while the fetch hangs should say it waits for the first API answer: $READY_STATUS"; status=1; }
+    fi
+    # The next cases expect the route applied again: one sync against the simulator.
+    hr_agent sync >>"$HR_WORK/setup.err" 2>&1 || { [ "$status" != 0 ] || fail "sync after the case failed"; status=1; }
+    return "$status"
+}
+
 # --- the cases ---------------------------------------------------------------------------------------------
 
 case_notify_sequence() {
@@ -522,6 +583,7 @@ run_case "notify: READY=1 once the route is in the kernel, STATUS= with the rout
 run_case "SIGHUP: RELOADING=1 with MONOTONIC_USEC then READY=1; a broken config keeps the old one and the kernel" case_reload
 run_case "SIGTERM: STOPPING=1, exit 0, the kernel left as it is" case_sigterm
 run_case "API down at start: READY=1 with a degraded STATUS=, the cached route in the kernel" case_api_down_at_start
+run_case "API black-holed at start: cached routes in the kernel and READY=1 within 10 s" case_api_blackholed_at_start
 run_case "watchdog: a hung step stops WATCHDOG=1, a slow API does not" case_watchdog_wedged
 run_case "journald: route-applied entry with MESSAGE_ID, PRIORITY, identifier, route fields, code location; no token" case_journald
 run_case "--log-target stderr: logfmt on stderr, nothing on the journal socket" case_stderr_target
