@@ -80,6 +80,18 @@ import Testing
         #expect(error?.file == nil)
     }
 
+    @Test func nonlocalBindIsOnUnlessTurnedOff() throws {
+        #expect(try parse("").nonlocalBind)
+        #expect(try parse("nonlocal_bind = false").nonlocalBind == false)
+        #expect(try parse("nonlocal_bind = true", environment: ["HOSTUP_ROUTED_NONLOCAL_BIND": "false"]).nonlocalBind == false)
+        let wrongType = configurationError("\n\nnonlocal_bind = \"no\"")
+        #expect(wrongType?.key == "nonlocal_bind")
+        #expect(wrongType?.line == 3)
+        #expect(wrongType?.description.contains("true or false") == true)
+        let badVariable = configurationError("", environment: ["HOSTUP_ROUTED_NONLOCAL_BIND": "maybe"])
+        #expect(badVariable?.key == "HOSTUP_ROUTED_NONLOCAL_BIND")
+    }
+
     @Test func stateDirectoryFallsBackToSystemd() throws {
         #expect(try parse("", environment: ["STATE_DIRECTORY": "/var/lib/hostup-routed:/other"]).stateDirectory
             == "/var/lib/hostup-routed")
