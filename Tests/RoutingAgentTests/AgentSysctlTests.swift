@@ -74,14 +74,14 @@ final class SysctlKernel: NetworkKernel {
 @Suite struct AgentSysctlTests {
     let directory = temporaryDirectory()
 
-    func makeAgent(_ kernel: SysctlKernel, uplink: String? = nil) throws -> Agent {
+    func makeAgent(_ kernel: SysctlKernel, uplink: String? = nil, networkdLinks: String? = nil) throws -> Agent {
         let configuration = AgentConfiguration(
             vpsID: selfID, uplink: uplink, stateDirectory: directory,
             bindings: [Binding(mode: .address, interface: "br0", forwarding: true)])
         return try Agent(
             configuration: configuration, client: nil, kernel: kernel, store: StateStore(directory: directory),
             logger: Logger(label: "test"), localAddresses: { .init(ipv6: [], ipv4: []) },
-            networkdLinks: directory + "/no-networkd")
+            networkdLinks: networkdLinks ?? directory + "/no-networkd")
     }
 
     func absorbOneRoute(_ agent: Agent) async {
@@ -144,6 +144,25 @@ final class SysctlKernel: NetworkKernel {
         #expect(kernel.value(.forwarding, "br0") == 1)
         #expect(kernel.value(.acceptRA, "eth0") == 1)
         #expect(await agent.state.savedSysctls == [])
+    }
+
+    @Test func aNetworkdManagedUplinkIsLeftAlone() async throws {
+        // networkd's state file for ifindex 2 names a .network file: networkd manages eth0, handles its RAs
+        // itself and keeps the kernel's accept_ra at 0.
+        let links = directory + "/netif-links"
+        try FileIO.makeDirectory(directory)
+        try FileIO.makeDirectory(links)
+        try FileIO.writeAtomically(
+            Array("# This is private data. Do not parse.\nADMIN_STATE=configured\nNETWORK_FILE=/etc/systemd/network/10-eth0.network\n".utf8),
+            to: links + "/2")
+        let kernel = SysctlKernel()
+        kernel.state.withLock { $0.sysctls[SysctlKey(.acceptRA, interface: "eth0")] = 0 }
+        let agent = try makeAgent(kernel, networkdLinks: links)
+        await absorbOneRoute(agent)
+        let result = try await agent.reconcile()
+        #expect(!kernel.writes.contains { $0.contains("accept_ra") })
+        #expect(kernel.value(.forwarding, "all") == 1)
+        #expect(result.plan.notices.contains { $0.contains("eth0 is managed by systemd-networkd") })
     }
 
     static let lo = Link(ifindex: 1, name: "lo", isUp: true, isLowerUp: true, isLoopback: true)
