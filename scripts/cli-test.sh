@@ -209,6 +209,37 @@ expect_request_id() {
     grep -qE 'request id: req_[0-9a-z]+' "$ERR" || { fail "stderr names no request id"; return 1; }
 }
 
+# case_slow_body: a server that sends its headers (Content-Length: 100000) and then one body byte every 5 s. Each
+# request ends at its whole-request deadline (30 s, body included): every command returns within 32 s, exit 3.
+# The commands run side by side, so the case takes about 30 s, not 90.
+case_slow_body() {
+    reset "$(seed_base)" || return 1
+    sim POST /_sim/fault '{"kind": "slowBody", "milliseconds": 5000}' >/dev/null || return 1
+    local names=("routes list" "routes create --prefix-length 64" "pool allocate") pids=() i
+    local begin
+    begin=$(date +%s%N)
+    for i in "${!names[@]}"; do
+        # shellcheck disable=SC2086 # the names are word lists on purpose
+        (
+            env -u CREDENTIALS_DIRECTORY HOSTUP_API_TOKEN="$TOKEN" timeout 90 "$BIN/hostup-routed" ${names[$i]} \
+                --config "$CONFIG" </dev/null >"$HR_WORK/slow.$i.out" 2>"$HR_WORK/slow.$i.err"
+            echo "$? $(( ($(date +%s%N) - begin) / 1000000 ))" >"$HR_WORK/slow.$i.rc"
+        ) &
+        pids+=($!)
+    done
+    wait "${pids[@]}"
+    sim DELETE /_sim/fault >/dev/null
+    local rc took
+    for i in "${!names[@]}"; do
+        read -r rc took <"$HR_WORK/slow.$i.rc"
+        LAST="hostup-routed ${names[$i]}" RC=$rc OUT=$HR_WORK/slow.$i.out ERR=$HR_WORK/slow.$i.err
+        echo "#   ${names[$i]}: exit $rc after $took ms"
+        [ "$took" -le 32000 ] || { fail "${names[$i]} took $took ms against a trickling body, want <= 32 s"; return 1; }
+        expect_exit 3 || return 1
+        expect_err "no complete answer within 30 s" || return 1
+    done
+}
+
 # --- routes list -----------------------------------------------------------------------------------------------
 
 case_list_table() {
@@ -648,6 +679,7 @@ state_dir = "$HR_WORK/state"
 EOF
 
 run_case "routes list: pools, routes (deletable and why not) and destinations as a table" case_list_table
+run_case "a body trickled one byte every 5 s: routes list, routes create and pool allocate end within 32 s, exit 3" case_slow_body
 run_case "routes list --json: the API's body byte for byte" case_list_json_verbatim
 run_case "routes list: routed IPv6 unavailable, with the reason" case_list_unavailable
 run_case "pool allocate: allocates and prints the new pool" case_allocate_ok

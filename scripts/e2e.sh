@@ -168,13 +168,21 @@ case_handmade_untouched() {
 case_fail_static() {
     local kind before after status
     before=$(hr_snapshot "$HR_VPS")
-    # Exit 2: the API answered badly; exit 3: it could not be reached (the connection dropped).
-    for kind in status500:2 malformedJSON:2 dropConnection:3 rateLimit:2; do
+    # Exit 2: the API answered badly; exit 3: it could not be reached (the connection dropped, or the body trickles
+    # in one byte every 5 s, which the whole-request deadline of 30 s ends).
+    local begin took
+    for kind in status500:2 malformedJSON:2 dropConnection:3 rateLimit:2 slowBody:3; do
         local want=${kind#*:}
         kind=${kind%:*}
         hr_api POST /_sim/fault "{\"kind\":\"$kind\"}" >/dev/null || { fail "POST /_sim/fault $kind"; return 1; }
+        begin=$(date +%s%N)
         agent sync
         status=$?
+        took=$((($(date +%s%N) - begin) / 1000000))
+        if [ "$kind" = slowBody ]; then
+            echo "#   sync against a trickling body: exit $status after $took ms"
+            [ "$took" -le 32000 ] || { fail "sync took $took ms against a trickling body, want <= 32 s"; return 1; }
+        fi
         hr_api DELETE /_sim/fault >/dev/null || { fail "DELETE /_sim/fault"; return 1; }
         [ "$status" = "$want" ] || { fail "with fault $kind, sync exited $status, want $want"; return 1; }
         after=$(hr_snapshot "$HR_VPS")
@@ -361,7 +369,7 @@ run_case "sync applies a route created through the API (anyip on lo)" case_sync_
 run_case "address + forwarding binding makes the container reachable" case_address_forwarding
 run_case "a second sync is idempotent" case_idempotent
 run_case "hand-made address and route inside the prefix are left alone" case_handmade_untouched
-run_case "fail static: 500, malformed JSON, dropped connection, 429 change nothing" case_fail_static
+run_case "fail static: 500, malformed JSON, dropped connection, 429, a trickling body change nothing" case_fail_static
 run_case "daemon removes a route deleted through the API, keeps the rest" case_daemon_route_deleted
 run_case "kill -9 and restart converges with no duplicates" case_kill9_restart
 run_case "API down at start: the state file's routes are applied" case_api_down_at_start

@@ -38,7 +38,7 @@ extension HostUpAPIError {
                 : "the request conflicts with the current state (a pool can be released only once it has no routes)"
         case 429:
             code = .rateLimited
-            retryAfter = Self.retryAfter(response.headers.first(name: "Retry-After"))
+            retryAfter = Self.retryAfter(response.headers.first(name: "Retry-After"), now: Date())
             rateLimitReset = response.headers.first(name: "X-RateLimit-Reset")
             meaning = "rate limited; " + (retryAfter.map { "retry after \($0.components.seconds) s" } ?? "retry later")
         case 500..<600:
@@ -75,11 +75,23 @@ extension HostUpAPIError {
         return hasContent ? problem : nil
     }
 
-    /// `Retry-After` as delay-seconds (RFC 9110 §10.2.3); `nil` when absent or in the HTTP-date form.
-    static func retryAfter(_ value: String?) -> Duration? {
+    /// The longest wait a `Retry-After` can impose: 15 minutes. A proxy that says `100000000` must not stop the
+    /// agent from polling for years.
+    public static let maximumRetryAfter: Duration = .seconds(15 * 60)
+
+    /// `Retry-After` (RFC 9110 §10.2.3) as a delay, in either form: delay-seconds, or an HTTP-date (then the time
+    /// from `now` until it, 0 when it is past). Capped at ``maximumRetryAfter``; `nil` when absent or malformed.
+    static func retryAfter(_ value: String?, now: Date) -> Duration? {
         guard let value else { return nil }
-        let trimmed = value.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed()
-        guard let seconds = Int64(String(trimmed)), seconds >= 0 else { return nil }
-        return .seconds(seconds)
+        let trimmed = String(
+            value.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
+        let cap = maximumRetryAfter.components.seconds
+        if !trimmed.isEmpty, trimmed.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
+            // Digits only: a number too long for Int64 is still a (very long) delay.
+            return .seconds(min(Int64(trimmed) ?? cap, cap))
+        }
+        guard let date = HTTPDate.secondsSinceEpoch(trimmed) else { return nil }
+        let delay = Double(date) - now.timeIntervalSince1970
+        return .seconds(Int64(max(0, min(delay.rounded(.up), Double(cap)))))
     }
 }

@@ -209,22 +209,35 @@ extension HostUpClient {
         }
 
         let start = ContinuousClock.now
-        let deadline = NIODeadline.now() + TimeAmount(configuration.requestTimeout)
+        let timeout = configuration.requestTimeout
+        let deadline = NIODeadline.now() + TimeAmount(timeout)
         let status: HTTPResponseStatus
         let headers: HTTPHeaders
         let collected: ByteBuffer
         do {
-            // NOTE: AsyncHTTPClient's deadline covers the whole exchange, body streaming included.
-            let response = try await httpClient.execute(request, deadline: deadline, logger: logger)
-            status = response.status
-            headers = response.headers
-            collected = try await response.body.collect(upTo: configuration.maximumResponseBytes)
+            // NOTE: AsyncHTTPClient's deadline ends at the response head; the body that follows is bounded only by
+            // the read timeout, which restarts with every byte. So the whole exchange, body included, runs under a
+            // deadline of its own: a server that trickles one byte every few seconds cannot hold a request (and
+            // the daemon's poll, or `sync`) for longer than `requestTimeout`.
+            let maximum = configuration.maximumResponseBytes
+            let httpClient = self.httpClient
+            let logger = self.logger
+            let request = request
+            (status, headers, collected) = try await Self.withDeadline(timeout) {
+                let response = try await httpClient.execute(request, deadline: deadline, logger: logger)
+                let body = try await response.body.collect(upTo: maximum)
+                return (response.status, response.headers, body)
+            }
         } catch let error as NIOTooManyBytesError {
             throw HostUpAPIError(
                 code: .decoding,
                 message: "\(method) \(path): response body exceeds \(configuration.maximumResponseBytes) bytes",
                 cause: error
             )
+        } catch is RequestDeadlineExceeded {
+            throw HostUpAPIError(
+                code: .transport,
+                message: "\(method) \(path): no complete answer within \(timeout.components.seconds) s")
         } catch {
             if Task.isCancelled { throw CancellationError() }
             let failure = TransportFailure(error)
@@ -254,6 +267,29 @@ extension HostUpClient {
         }
     }
 }
+
+extension HostUpClient {
+    /// Runs `body`, cancelling it once `timeout` has passed.
+    ///
+    /// - Throws: ``RequestDeadlineExceeded`` when `timeout` passed first; whatever `body` throws otherwise.
+    static func withDeadline<Value: Sendable>(
+        _ timeout: Duration, _ body: @escaping @Sendable () async throws -> Value
+    ) async throws -> Value {
+        try await withThrowingTaskGroup(of: Value?.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let value = first else { throw RequestDeadlineExceeded() }
+            return value
+        }
+    }
+}
+
+/// A request that did not complete within its whole-request deadline.
+struct RequestDeadlineExceeded: Error {}
 
 /// Log metadata keys of this module, in one place.
 enum LogKey {

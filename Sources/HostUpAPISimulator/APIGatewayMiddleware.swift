@@ -102,6 +102,18 @@ struct APIGatewayMiddleware: RouterMiddleware {
         case .malformedJSON?:
             let body = (try? Response.makeEncoder().encode(await state.document())).map { Array($0) } ?? []
             return .bytes(Array(body.prefix(body.count / 2)))
+        case .slowBody?:
+            let interval = plan.outcome?.byteInterval ?? .seconds(5)
+            let length = 100_000
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: ResponseBody(contentLength: length) { writer in
+                    for _ in 0..<length {
+                        try await writer.write(ByteBuffer(bytes: [UInt8(ascii: " ")]))
+                        try await Task.sleep(for: interval)
+                    }
+                    try await writer.finish(nil)
+                })
         default:
             break
         }

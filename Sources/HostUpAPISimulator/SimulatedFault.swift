@@ -18,13 +18,17 @@ public struct SimulatedFault: Codable, Hashable, Sendable {
         case rateLimit
         /// Never answer, until the faults are cleared (then answer normally) or the server stops.
         case hang
+        /// Answer `200` with `Content-Length: 100000`, then send the body one byte every `milliseconds`
+        /// (default 5000), so a client whose read timeout restarts with every byte never finishes.
+        case slowBody
     }
 
     /// What goes wrong.
     public var kind: Kind
     /// How many requests are still affected; `nil` means until cleared.
     public var count: Int?
-    /// The delay of a ``Kind/latency`` fault, in milliseconds. Defaults to 1000.
+    /// The delay of a ``Kind/latency`` fault, or the time between two body bytes of a ``Kind/slowBody`` fault, in
+    /// milliseconds. Defaults to 1000 (latency) and 5000 (slow body).
     public var milliseconds: Int?
     /// The `Retry-After` of a ``Kind/rateLimit`` fault, in seconds. Defaults to 30.
     public var retryAfterSeconds: Int?
@@ -46,6 +50,11 @@ public struct SimulatedFault: Codable, Hashable, Sendable {
     /// The latency to add, for a ``Kind/latency`` fault.
     var delay: Duration {
         .milliseconds(milliseconds ?? 1000)
+    }
+
+    /// The time between two body bytes, for a ``Kind/slowBody`` fault.
+    var byteInterval: Duration {
+        .milliseconds(milliseconds ?? 5000)
     }
 
     /// The `Retry-After` to announce, for a ``Kind/rateLimit`` fault.

@@ -1,3 +1,4 @@
+import FoundationEssentials
 @testable import HostUpAPI
 import Testing
 
@@ -61,13 +62,34 @@ import Testing
         #expect(Endpoint.route(id: id) == "/api/v2/routed-ipv6/routes/\(encoded)")
     }
 
-    @Test(arguments: [("7", 7), (" 120 ", 120), ("0", 0)])
-    func parsesRetryAfterSeconds(header: String, seconds: Int64) {
-        #expect(HostUpAPIError.retryAfter(header) == .seconds(seconds))
+    /// 2026-10-21T07:28:00Z.
+    static let now = Date(timeIntervalSince1970: 1_792_567_680)
+
+    @Test(arguments: [
+        ("7", 7), (" 120 ", 120), ("0", 0), ("900", 900),
+        // Capped at 15 minutes, however large, in either form.
+        ("901", 900), ("100000000", 900), ("99999999999999999999999", 900),
+        // HTTP-date: IMF-fixdate, RFC 850 and asctime forms (RFC 9110 §5.6.7).
+        ("Wed, 21 Oct 2026 07:29:00 GMT", 60), ("Wednesday, 21-Oct-26 07:28:30 GMT", 30), ("Wed Oct 21 07:28:05 2026", 5),
+        ("Wed, 21 Oct 2026 07:27:00 GMT", 0), ("Thu, 01 Jan 2099 00:00:00 GMT", 900),
+        ("Wed, 21 Oct 2026 08:28:00 GMT", 900), ("Sun, 06 Nov 1994 08:49:37 GMT", 0),
+    ] as [(String, Int64)])
+    func parsesRetryAfter(header: String, seconds: Int64) {
+        #expect(HostUpAPIError.retryAfter(header, now: Self.now) == .seconds(seconds))
     }
 
-    @Test(arguments: ["Wed, 21 Oct 2026 07:28:00 GMT", "-1", ""])
-    func ignoresRetryAfterThatIsNotDelaySeconds(header: String) {
-        #expect(HostUpAPIError.retryAfter(header) == nil)
+    @Test(arguments: ["-1", "", "1.5", "7 s", "Wed, 21 Oct 2026 07:28:00", "Wed, 32 Oct 2026 07:28:00 GMT",
+        "Wed, 21 Foo 2026 07:28:00 GMT", "Wed, 21 Oct 2026 25:28:00 GMT", "Wed, 21 Oct 2026 07:28 GMT", "soon"])
+    func ignoresMalformedRetryAfter(header: String) {
+        #expect(HostUpAPIError.retryAfter(header, now: Self.now) == nil)
+    }
+
+    @Test(arguments: [
+        ("Thu, 01 Jan 1970 00:00:00 GMT", 0), ("Sun, 06 Nov 1994 08:49:37 GMT", 784_111_777),
+        ("Sunday, 06-Nov-94 08:49:37 GMT", 784_111_777), ("Sun Nov  6 08:49:37 1994", 784_111_777),
+        ("Tue, 29 Feb 2028 12:00:00 GMT", 1_835_438_400),
+    ] as [(String, Int64)])
+    func parsesHTTPDates(text: String, seconds: Int64) {
+        #expect(HTTPDate.secondsSinceEpoch(text) == seconds)
     }
 }

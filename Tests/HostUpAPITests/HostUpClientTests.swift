@@ -156,6 +156,21 @@ import Testing
         }
     }
 
+    @Test func aBodyTrickledByteByByteEndsAtTheWholeRequestDeadline() async throws {
+        // Headers with Content-Length: 100000, then one byte every 200 ms: the read timeout never fires, so only
+        // a deadline over the whole exchange ends the request.
+        try await withClient(requestTimeout: .seconds(1)) { client, state in
+            await state.injectFault(SimulatedFault(kind: .slowBody, milliseconds: 200))
+            let started = ContinuousClock.now
+            let error = try await apiError { _ = try await client.routedIPv6State() }
+            let took = ContinuousClock.now - started
+            #expect(error.code == .transport)
+            #expect(error.message.contains("no complete answer within 1 s"))
+            // The bound itself, not a timing figure: the request did not wait for the 100 000 bytes (20 000 s).
+            #expect(took < .seconds(30))
+        }
+    }
+
     @Test func rateLimitCarriesRetryAfterAndReset() async throws {
         try await withClient { client, state in
             await state.injectFault(SimulatedFault(kind: .rateLimit, count: 1, retryAfterSeconds: 7))
