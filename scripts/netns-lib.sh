@@ -6,7 +6,8 @@
 #   router ns   up0  2001:db8::1/64, route 2001:db8:1000::/48 via 2001:db8::10, forwarding on
 #      |  veth
 #   vps ns      eth0 2001:db8::10/64, default via 2001:db8::1; lo up; bridge br0 up; the simulator
-#      |        (127.0.0.1:$HR_SIM_PORT) and the agent run here
+#      |        (127.0.0.1:$HR_SIM_PORT) and the agent run here. With HR_DEFAULT_ROUTE=ra the vps gets no static
+#      |        default route: the caller runs a router advertisement daemon in the router namespace (e2e-forwarding.sh)
 #      |  veth ctr0 (a port of br0)
 #   container   eth0 (the test gives it an address by hand)
 #
@@ -146,7 +147,11 @@ hr_topology_up() {
 
     ip -n "$HR_VPS" addr add "$HR_NEXT_HOP/64" dev eth0 nodad || return 1
     ip -n "$HR_VPS" link set eth0 up || return 1
-    ip -n "$HR_VPS" -6 route add default via "$HR_ROUTER_ADDR" dev eth0 || return 1
+    # HR_DEFAULT_ROUTE=ra: no static default route; it is to come from router advertisements (eth0 keeps the
+    # kernel's accept_ra=1, forwarding stays 0).
+    if [ "${HR_DEFAULT_ROUTE:-static}" != ra ]; then
+        ip -n "$HR_VPS" -6 route add default via "$HR_ROUTER_ADDR" dev eth0 || return 1
+    fi
 
     # vps bridge br0 <-> container
     ip -n "$HR_VPS" link add br0 type bridge || return 1

@@ -4,6 +4,7 @@
 #   2. swift test --skip-build          unit tests; the netlink integration tests skip in the host namespace
 #   3. scripts/test-in-netns.sh         the netlink integration tests inside a fresh network namespace
 #   4. scripts/e2e.sh                   end to end: agent + API simulator in network namespaces
+#   5. scripts/e2e-forwarding.sh        forwarding and accept_ra with a real router (radvd) in network namespaces
 # Later steps still run when an earlier test step fails (not when the build fails). Prints a summary; exits 1
 # when any step failed. A skipped end-to-end run (not root, no `ip netns`) counts as a failure when CI is set,
 # since CI must prove the namespace tiers.
@@ -69,6 +70,7 @@ BIN=$(swift build --show-bin-path)
 export BIN
 step "command line against the API simulator" scripts/cli-test.sh
 step "end to end" scripts/e2e.sh
+step "forwarding with a real router" scripts/e2e-forwarding.sh
 step "systemd integration" scripts/e2e-systemd.sh
 step "systemd unit" scripts/check-unit.sh
 step "package" scripts/test-deb.sh
