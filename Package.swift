@@ -167,6 +167,7 @@ let package = Package(
             name: "HostUpAPITests",
             dependencies: [
                 "HostUpAPI", "HostUpAPISimulator", "IPv6Addressing", .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings

@@ -11,6 +11,12 @@ struct TransportFailure {
     init(_ error: any Error) {
         let text = String(describing: error)
         if let error = error as? HTTPClientError {
+            if text.contains("invalidHeaderField") {
+                // NOTE: AsyncHTTPClient's `invalidHeaderFieldValues` carries the offending header line, which may
+                // be `Authorization: Bearer <token>`: its text is never shown or logged.
+                summary = "a request header has a name or value HTTP does not allow (not shown: it may hold the token)"
+                return
+            }
             switch error {
             case .connectTimeout:
                 summary = "timed out connecting to the server"

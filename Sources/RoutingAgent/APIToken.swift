@@ -26,7 +26,9 @@ public struct APIToken: Sendable, CustomStringConvertible {
     public static func resolve(tokenFile: String?, environment: [String: String]) throws -> APIToken {
         if let directory = environment["CREDENTIALS_DIRECTORY"], !directory.isEmpty {
             let path = directory + "/" + credentialName
-            if let text = try? FileIO.readText(path), let token = cleaned(text) {
+            if let text = try? FileIO.readText(path),
+                let token = try cleaned(text, source: "the systemd credential \(credentialName)", key: "token")
+            {
                 return APIToken(secret: token, source: "credential \(credentialName)")
             }
         }
@@ -51,19 +53,22 @@ public struct APIToken: Sendable, CustomStringConvertible {
             } catch {
                 throw ConfigurationError(key: "token_file", message: "cannot read \(tokenFile): \(error)")
             }
-            guard let token = cleaned(text) else {
+            guard let token = try cleaned(text, source: tokenFile, key: "token_file") else {
                 throw ConfigurationError(key: "token_file", message: "\(tokenFile) is empty")
             }
             return APIToken(secret: token, source: "token_file \(tokenFile)")
         }
         // The package's documented place, for commands run by hand (the service gets the same file as its
         // credential). Only used when it exists and is readable; its checks are those of token_file.
-        if let text = try? FileIO.readText(defaultTokenFile), let token = cleaned(text),
-            let status = try? FileIO.status(defaultTokenFile), status.owner == 0, status.mode & 0o077 == 0
+        if let text = try? FileIO.readText(defaultTokenFile),
+            let status = try? FileIO.status(defaultTokenFile), status.owner == 0, status.mode & 0o077 == 0,
+            let token = try cleaned(text, source: defaultTokenFile, key: "token")
         {
             return APIToken(secret: token, source: "token file \(defaultTokenFile)")
         }
-        if let value = environment["HOSTUP_API_TOKEN"], let token = cleaned(value) {
+        if let value = environment["HOSTUP_API_TOKEN"],
+            let token = try cleaned(value, source: "the environment variable HOSTUP_API_TOKEN", key: "HOSTUP_API_TOKEN")
+        {
             return APIToken(secret: token, source: "HOSTUP_API_TOKEN")
         }
         throw ConfigurationError(
@@ -71,20 +76,32 @@ public struct APIToken: Sendable, CustomStringConvertible {
             message: "no API token: give the systemd credential \(credentialName), token_file, \(defaultTokenFile), or HOSTUP_API_TOKEN")
     }
 
-    private static func cleaned(_ text: String) -> String? {
-        let token = text.trimmingCharacters(in: " \t\r\n")
-        guard !token.isEmpty, !token.contains(where: { $0.isWhitespace || $0.isNewline }) else { return nil }
-        return token
-    }
-}
-
-extension String {
-    /// Drops leading and trailing characters of `set`, by Unicode scalar, so that "\r\n" and "\n" both count.
-    fileprivate func trimmingCharacters(in set: String) -> String {
-        let scalars = Set(set.unicodeScalars)
-        var slice = unicodeScalars[...]
-        while let first = slice.first, scalars.contains(first) { slice = slice.dropFirst() }
-        while let last = slice.last, scalars.contains(last) { slice = slice.dropLast() }
-        return String(String.UnicodeScalarView(slice))
+    /// The token in `text`: one trailing line end (`\n` or `\r\n`, as `echo` or an editor leaves it) removed;
+    /// `nil` when nothing is left.
+    ///
+    /// - Throws: ``ConfigurationError`` when what is left holds a control character (C0, DEL or C1, such as the
+    ///   ESC of a bad paste, or a second line), a space or any other whitespace: a bearer token is one word
+    ///   (RFC 6750 §2.1). The message names `source` and the position, never the token.
+    static func cleaned(_ text: String, source: String, key: String) throws -> String? {
+        // By scalar: "\r\n" is one Character in Swift.
+        var token = text.unicodeScalars[...]
+        if token.last == "\n" {
+            token = token.dropLast()
+            if token.last == "\r" { token = token.dropLast() }
+        }
+        if token.isEmpty { return nil }
+        for (position, scalar) in token.enumerated() {
+            let value = scalar.value
+            let isControl = value < 0x20 || (0x7F...0x9F).contains(value)
+            guard isControl || scalar.properties.isWhitespace else { continue }
+            let hex = String(value, radix: 16, uppercase: true)
+            let code = "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+            let what = isControl ? "a control character" : "whitespace"
+            throw ConfigurationError(
+                key: key,
+                message: "the API token from \(source) contains \(what) (\(code) at character \(position + 1)); "
+                    + "write the token alone on one line (the token itself is not shown)")
+        }
+        return String(String.UnicodeScalarView(token))
     }
 }

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import FoundationEssentials
 @testable import HostUpAPI
 import Testing
@@ -60,6 +61,14 @@ import Testing
     func percentEncodesPathSegments(id: String, encoded: String) {
         #expect(Endpoint.percentEncoded(id) == encoded)
         #expect(Endpoint.route(id: id) == "/api/v2/routed-ipv6/routes/\(encoded)")
+    }
+
+    @Test func aRejectedHeaderIsNeverQuoted() {
+        let error = HTTPClientError.invalidHeaderFieldValues(["Bearer secret-token\u{1B}"])
+        #expect("\(error)".contains("secret-token"), "the library quotes the header; this test guards against that")
+        let summary = TransportFailure(error).summary
+        #expect(!summary.contains("secret-token"))
+        #expect(summary.contains("not shown"))
     }
 
     /// 2026-10-21T07:28:00Z.

@@ -194,7 +194,7 @@ import Testing
 }
 
 @Suite struct APITokenTests {
-    @Test(arguments: ["secret-token", "secret-token\n", "secret-token\r\n", "  secret-token \n\n"])
+    @Test(arguments: ["secret-token", "secret-token\n", "secret-token\r\n"])
     func trimsTheLineEnd(_ written: String) throws {
         let directory = temporaryDirectory()
         try FileIO.makeDirectory(directory)
@@ -205,6 +205,50 @@ import Testing
         #expect(!"\(token)".contains("secret-token"))
         let fromEnvironment = try APIToken.resolve(tokenFile: nil, environment: ["HOSTUP_API_TOKEN": written])
         #expect(fromEnvironment.secret == "secret-token")
+    }
+
+    /// A paste that caught an ESC, a second line, a tab, DEL, a C1 control, spaces: refused from every source, with
+    /// a message that names the source and never the token (which would otherwise reach an HTTP library's error
+    /// text, and the log).
+    @Test(arguments: [
+        ("secret-token\u{1B}", "U+001B at character 13"), ("secret-token\n\n", "U+000A at character 13"),
+        ("secret\ttoken", "U+0009"), ("secret-token\u{7F}", "U+007F"), ("secret-token\u{85}", "U+0085"),
+        ("\u{1B}[200~secret-token", "U+001B at character 1"), (" secret-token", "whitespace (U+0020"),
+        ("secret token\n", "whitespace"), ("secret-token\r", "U+000D"), ("secret-token\u{0}", "U+0000"),
+    ] as [(String, String)])
+    func refusesControlCharactersNamingTheSourceNotTheToken(_ written: String, _ position: String) throws {
+        let directory = temporaryDirectory()
+        try FileIO.makeDirectory(directory)
+        let path = directory + "/token"
+        try FileIO.writeAtomically(Array(written.utf8), to: path, mode: 0o600)
+        let credentials = directory + "/credentials"
+        try FileIO.makeDirectory(credentials)
+        try FileIO.writeAtomically(Array(written.utf8), to: credentials + "/hostup-api-token", mode: 0o600)
+        let sources: [(String?, [String: String], String, String)] = [
+            (nil, ["HOSTUP_API_TOKEN": written], "HOSTUP_API_TOKEN", "the environment variable HOSTUP_API_TOKEN"),
+            (path, [:], "token_file", path),
+            (nil, ["CREDENTIALS_DIRECTORY": credentials], "token", "the systemd credential hostup-api-token"),
+        ]
+        for (tokenFile, environment, key, source) in sources {
+            #expect {
+                try APIToken.resolve(tokenFile: tokenFile, environment: environment)
+            } throws: { error in
+                guard let error = error as? ConfigurationError else { return false }
+                let text = "\(error)"
+                return error.key == key && text.contains(source) && text.contains(position)
+                    && !text.contains("secret") && !text.contains("token\u{1B}")
+            }
+        }
+    }
+
+    @Test func aLoneNewlineIsNoToken() throws {
+        // The unit's SetCredential= fallback is a lone newline: "no token here", so the next source is used.
+        let directory = temporaryDirectory()
+        try FileIO.makeDirectory(directory)
+        try FileIO.writeAtomically(Array("\n".utf8), to: directory + "/hostup-api-token")
+        let token = try APIToken.resolve(
+            tokenFile: nil, environment: ["CREDENTIALS_DIRECTORY": directory, "HOSTUP_API_TOKEN": "from-env"])
+        #expect(token.source == "HOSTUP_API_TOKEN")
     }
 
     @Test func refusesAGroupReadableTokenFile() throws {
