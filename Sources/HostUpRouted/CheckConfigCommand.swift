@@ -15,8 +15,9 @@ struct CheckConfigCommand: AsyncParsableCommand {
         print("  api_url       = \(configuration.apiURL)")
         print("  vps_id        = \(configuration.vpsID ?? "(auto-detect)")")
         print("  poll_interval = \(configuration.pollInterval.configText)")
-        print("  uplink        = \(configuration.uplink ?? "(interface of the IPv6 default route)")")
+        print("  uplink        = \(configuration.uplink ?? "(interface of the IPv6 default route, remembered once known)")")
         print("  state_dir     = \(configuration.stateDirectory)")
+        print("  nonlocal_bind = \(configuration.nonlocalBind) (net.ipv6.ip_nonlocal_bind=1 while a prefix is bound anyip)")
         if configuration.bindings.isEmpty {
             print("  bindings      = (none: every route is bound anyip on lo)")
         }

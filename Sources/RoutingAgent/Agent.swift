@@ -215,9 +215,14 @@ public actor Agent {
         guard !dryRun else { return Reconciled(plan: plan, report: nil, problems: problems) }
         // Conflicts with hand-made objects, deferrals, notices and binding problems: logged once each while they
         // last.
-        let current =
+        var current =
             plan.conflicts.map(\.description) + plan.deferred.map(\.description) + plan.notices
             + problems.map(\.description)
+        if desired.forwarding, let uplink, !hasDefaultRoute(uplink, in: observed) {
+            current.append(
+                "# notice: the uplink \(uplink) has no IPv6 default route now; forwarding and its accept_ra=2 stay, "
+                    + "so the next router advertisement brings the route back")
+        }
         for line in current where !reportedProblems.contains(line) {
             logger.warning("\(line)")
         }
@@ -358,6 +363,14 @@ public actor Agent {
     /// The uplink: the configured one, else the remembered one, else the interface of the IPv6 default route.
     private func uplink(in observed: ObservedState) -> String? {
         Self.uplink(configured: configuration.uplink, remembered: state.uplink, observed: observed)
+    }
+
+    /// Whether `interface` has a default route in `main`.
+    private func hasDefaultRoute(_ interface: String, in observed: ObservedState) -> Bool {
+        guard let link = observed.links.first(where: { $0.name == interface }) else { return false }
+        return observed.routes.contains {
+            $0.destination.length == 0 && $0.table == .main && $0.outputInterface == link.ifindex
+        }
     }
 
     /// Chooses the uplink: `configured` when set; else `remembered` while that link exists, so that a default
