@@ -115,6 +115,11 @@ public actor Agent {
         let observed = try? kernel.observe()
         let validator = RouteValidator(vpsID: vpsID, uplinkPrefixes: observed.map(uplinkPrefixes(in:)) ?? [])
         let outcome = validator.validate(document)
+        for entry in outcome.undecoded where loggedRefusals.insert(entry.description).inserted {
+            logger.warning(
+                "\(entry); skipped",
+                metadata: entry.id.map { [LogKeys.routeID: "\($0)"] } ?? [:])
+        }
         for refusal in outcome.refusals where loggedRefusals.insert(refusal.description).inserted {
             logger.warning(
                 "\(refusal)",
@@ -130,19 +135,21 @@ public actor Agent {
     ///
     /// A route the answer no longer lists is kept, marked missing; it is dropped when a later valid answer, at
     /// least ``removalConfirmationDelay`` after the first, still does not list it. A listed route that was
-    /// refused by validation keeps its last good form: one odd answer never tears anything down.
+    /// refused by validation keeps its last good form: one odd answer never tears anything down. So does a route
+    /// that did not decode and could be this VPS's (its id is applied, or its `vpsId` is ours; when neither can
+    /// be read, every route not listed is kept).
     ///
     /// - Returns: The number of routes still awaiting a confirming answer.
     @discardableResult
     public func absorb(_ answer: Answer) -> Int {
         let time = now()
-        let refusedIDs = Set(answer.outcome.refusals.map(\.routeID))
+        let held = answer.outcome.held(applied: Set(state.routes.map(\.id)), vpsID: answer.vpsID)
         var next: [AppliedRoute] = answer.outcome.routes.map {
             AppliedRoute(id: $0.id, prefix: $0.prefix, label: $0.label)
         }
         let listed = Set(next.map(\.id))
         for previous in state.routes where !listed.contains(previous.id) {
-            if refusedIDs.contains(previous.id) {
+            if held.all || held.ids.contains(previous.id) {
                 next.append(AppliedRoute(id: previous.id, prefix: previous.prefix, label: previous.label))
                 continue
             }

@@ -26,6 +26,32 @@ public struct RouteValidator: Sendable {
         public var routes: [RoutedPrefix]
         /// Active routes of this VPS that failed a rule.
         public var refusals: [RouteRefusal]
+        /// Routes anywhere in the document that did not decode (of any VPS: their `vpsId` may be unreadable).
+        public var undecoded: [UndecodedRoute] = []
+
+        /// Creates an outcome.
+        public init(routes: [RoutedPrefix], refusals: [RouteRefusal], undecoded: [UndecodedRoute] = []) {
+            self.routes = routes
+            self.refusals = refusals
+            self.undecoded = undecoded
+        }
+
+        /// Whether an undecoded route could be one of this VPS's: its id is one of `applied`, or its `vpsId` is
+        /// `vpsID`; when neither its id nor its `vpsId` can be read, any route could be it.
+        ///
+        /// - Returns: The ids to keep as they are, and whether every route not listed must be kept.
+        public func held(applied: Set<String>, vpsID: String) -> (ids: Set<String>, all: Bool) {
+            var ids = Set(refusals.map(\.routeID))
+            var all = false
+            for entry in undecoded {
+                if let id = entry.id {
+                    if applied.contains(id) || entry.vpsId == vpsID { ids.insert(id) }
+                } else if entry.vpsId == nil || entry.vpsId == vpsID {
+                    all = true
+                }
+            }
+            return (ids, all)
+        }
     }
 
     /// Validates every active route of this VPS in `document`.
@@ -45,7 +71,7 @@ public struct RouteValidator: Sendable {
             for route in pool.routes { idCounts[route.id, default: 0] += 1 }
         }
 
-        var outcome = Outcome(routes: [], refusals: [])
+        var outcome = Outcome(routes: [], refusals: [], undecoded: document.undecodedRoutes)
         for pool in document.pools {
             let parent = try? IPv6Prefix(pool.parentCidr)
             for route in pool.routes where route.vpsId == vpsID && route.status == .active {

@@ -98,6 +98,53 @@ func temporaryDirectory() -> String {
         #expect(await agent.state.refusals.count == 1)
     }
 
+    /// An answer whose first pool also holds routes that did not decode.
+    func answer(_ routes: [HostUpAPI.Route], undecoded: [UndecodedRoute]) -> Agent.Answer {
+        var doc = document(routes)
+        doc.pools[0].undecodedRoutes = undecoded
+        let validator = RouteValidator(vpsID: selfID, uplinkPrefixes: [])
+        return Agent.Answer(vpsID: selfID, outcome: validator.validate(doc), document: doc)
+    }
+
+    @Test func anOddRouteOfAnotherVPSDoesNotStopOurs() async throws {
+        let agent = try makeAgent()
+        let odd = UndecodedRoute(poolID: "ripv6_1", index: 0, id: "r_other", vpsId: nil, reason: "vpsId: expected a string")
+        await agent.absorb(answer([route("r1", "2001:db8:1000:10::/64")], undecoded: [odd]))
+        #expect(await agent.state.routes.map(\.id) == ["r1"])
+    }
+
+    @Test(arguments: [
+        UndecodedRoute(poolID: "ripv6_1", index: 1, id: "r2", vpsId: nil, reason: "vpsId: expected a string"),
+        UndecodedRoute(poolID: "ripv6_1", index: 1, id: "r2", vpsId: selfID, reason: "prefixLength: expected an integer"),
+        UndecodedRoute(poolID: "ripv6_1", index: 1, id: nil, vpsId: selfID, reason: "id: expected a string"),
+        UndecodedRoute(poolID: nil, index: nil, id: nil, vpsId: nil, reason: "its pool does not decode"),
+    ])
+    func ourRouteThatNoLongerDecodesIsKeptAsItIs(odd: UndecodedRoute) async throws {
+        let agent = try makeAgent()
+        let r1 = route("r1", "2001:db8:1000:10::/64")
+        await agent.absorb(answer([r1, route("r2", "2001:db8:1000:20::/64", label: "mail")]))
+        for _ in 0..<3 {
+            clock.advance(seconds: 10)
+            #expect(await agent.absorb(answer([r1], undecoded: [odd])) == 0)
+        }
+        let routes = await agent.state.routes
+        #expect(routes.map(\.id) == ["r1", "r2"])
+        #expect(routes.last?.label == "mail")
+        #expect(routes.allSatisfy { $0.missingSince == nil })
+    }
+
+    @Test func anOddRouteThatCannotBeOursDoesNotHoldARemoval() async throws {
+        let agent = try makeAgent()
+        let r1 = route("r1", "2001:db8:1000:10::/64")
+        await agent.absorb(answer([r1, route("r2", "2001:db8:1000:20::/64")]))
+        let odd = UndecodedRoute(poolID: "ripv6_1", index: 1, id: "r9", vpsId: "vps_other", reason: "prefix: expected a string")
+        clock.advance(seconds: 10)
+        #expect(await agent.absorb(answer([r1], undecoded: [odd])) == 1)
+        clock.advance(seconds: 10)
+        #expect(await agent.absorb(answer([r1], undecoded: [odd])) == 0)
+        #expect(await agent.state.routes.map(\.id) == ["r1"])
+    }
+
     @Test func stateSurvivesARestart() async throws {
         let agent = try makeAgent()
         await agent.absorb(answer([route("r1", "2001:db8:1000:10::/64", label: "web")]))

@@ -20,6 +20,8 @@ public struct Pool: Codable, Hashable, Sendable {
     public var routes: [Route]
     /// Which pool actions are currently available.
     public var actions: PoolActions?
+    /// The routes of this pool that did not decode; they are not in ``routes``. Never encoded.
+    public var undecodedRoutes: [UndecodedRoute] = []
 
     /// Creates a pool.
     ///
@@ -50,6 +52,41 @@ public struct Pool: Codable, Hashable, Sendable {
         self.updatedAt = updatedAt
         self.routes = routes
         self.actions = actions
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case id, parentCidr, prefixLength, status, allocatedAt, updatedAt, routes, actions
+    }
+
+    /// Decodes a pool, route by route: a route that does not decode goes to ``undecodedRoutes`` instead of failing
+    /// the pool. `allocatedAt`, `updatedAt` and `actions` of another type are read as `nil`; a missing `routes`
+    /// is an empty list.
+    ///
+    /// - Throws: `DecodingError` when `id`, `parentCidr`, `prefixLength` or `status` is missing or of another type,
+    ///   or `routes` is not an array.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(String.self, forKey: .id)
+        parentCidr = try container.decode(String.self, forKey: .parentCidr)
+        prefixLength = try container.decode(Int.self, forKey: .prefixLength)
+        status = try container.decode(PoolStatus.self, forKey: .status)
+        allocatedAt = (try? container.decodeIfPresent(String.self, forKey: .allocatedAt)) ?? nil
+        updatedAt = (try? container.decodeIfPresent(String.self, forKey: .updatedAt)) ?? nil
+        actions = (try? container.decodeIfPresent(PoolActions.self, forKey: .actions)) ?? nil
+        routes = []
+        guard container.contains(.routes), try !container.decodeNil(forKey: .routes) else { return }
+        var elements: any UnkeyedDecodingContainer = try container.nestedUnkeyedContainer(forKey: .routes)
+        while !elements.isAtEnd {
+            let index = elements.currentIndex
+            switch try decodeElement(Route.self, orLoose: LooseRoute.self, from: &elements) {
+            case .success(let route):
+                routes.append(route)
+            case .failure(let loose):
+                undecodedRoutes.append(
+                    UndecodedRoute(
+                        poolID: id, index: index, id: loose.value.id, vpsId: loose.value.vpsId, reason: loose.reason))
+            }
+        }
     }
 
     /// Encodes the pool, writing `nil` timestamps as JSON `null`.

@@ -67,6 +67,30 @@ public struct Route: Codable, Hashable, Sendable {
         self.actions = actions
     }
 
+    private enum CodingKeys: String, CodingKey {
+        case id, prefix, prefixLength, nextHop, label, vpsId, vpsName, status, allocatedAt, updatedAt, actions
+    }
+
+    /// Decodes a route. The fields the agent acts on (`id`, `prefix`, `prefixLength`, `vpsId`, `status`, `nextHop`,
+    /// `label`) must have their documented types; the descriptive ones (`vpsName`, `allocatedAt`, `updatedAt`,
+    /// `actions`) are read as `nil` when they have another.
+    ///
+    /// - Throws: `DecodingError` when a field the agent acts on is missing or of another type.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(String.self, forKey: .id)
+        prefix = try container.decode(String.self, forKey: .prefix)
+        prefixLength = try container.decode(Int.self, forKey: .prefixLength)
+        nextHop = try container.decodeIfPresent(String.self, forKey: .nextHop)
+        label = try container.decodeIfPresent(String.self, forKey: .label)
+        vpsId = try container.decode(String.self, forKey: .vpsId)
+        status = try container.decode(RouteStatus.self, forKey: .status)
+        vpsName = (try? container.decodeIfPresent(String.self, forKey: .vpsName)) ?? nil
+        allocatedAt = (try? container.decodeIfPresent(String.self, forKey: .allocatedAt)) ?? nil
+        updatedAt = (try? container.decodeIfPresent(String.self, forKey: .updatedAt)) ?? nil
+        actions = (try? container.decodeIfPresent(RouteActions.self, forKey: .actions)) ?? nil
+    }
+
     /// Encodes the route, writing `nil` `stringnull` fields as JSON `null`.
     ///
     /// - Parameter encoder: The encoder to write to.
