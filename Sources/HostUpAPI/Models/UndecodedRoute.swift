@@ -73,7 +73,7 @@ func decodeElement<Value: Decodable, Loose: Decodable>(
     do {
         return .success(try container.decode(Value.self))
     } catch {
-        return .failure(LooselyDecoded(value: try container.decode(Loose.self), reason: decodingSummary(error)))
+        return .failure(LooselyDecoded(value: try container.decode(Loose.self), reason: DecodingErrorDescription.summary(error)))
     }
 }
 
@@ -81,37 +81,4 @@ func decodeElement<Value: Decodable, Loose: Decodable>(
 struct LooselyDecoded<Loose>: Error {
     var value: Loose
     var reason: String
-}
-
-/// A one-line account of a decoding failure: the field and what was wrong with it, e.g. `vpsId: expected a string`,
-/// or `the entry: expected an object` when the element itself has the wrong type.
-func decodingSummary(_ error: any Error) -> String {
-    guard let error = error as? DecodingError else { return "unreadable value: \(error)" }
-    func field(_ path: [any CodingKey]) -> String {
-        guard let last = path.last, last.intValue == nil else { return "the entry" }
-        return last.stringValue
-    }
-    func name(_ type: Any.Type) -> String {
-        switch "\(type)" {
-        case "String": "a string"
-        case "Int", "Int64", "UInt8", "UInt32": "an integer"
-        case "Bool": "true or false"
-        case "Double", "Float": "a number"
-        case let text where text.hasPrefix("Dictionary"): "an object"
-        case let text where text.hasPrefix("Array"): "an array"
-        case let text: text
-        }
-    }
-    switch error {
-    case .typeMismatch(let type, let context):
-        return "\(field(context.codingPath)): expected \(name(type))"
-    case .valueNotFound(let type, let context):
-        return "\(field(context.codingPath)): null where \(name(type)) was expected"
-    case .keyNotFound(let key, _):
-        return "\(key.stringValue): missing"
-    case .dataCorrupted(let context):
-        return "\(field(context.codingPath)): \(context.debugDescription)"
-    @unknown default:
-        return "\(error)"
-    }
 }
