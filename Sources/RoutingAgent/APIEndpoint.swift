@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import IPv6Addressing
+
 /// Checks of the `api_url` setting: HTTPS, or plain HTTP to a loopback host only.
 enum APIEndpoint {
     /// Accepts `https://HOST[:PORT][/PATH]`, or `http://` when HOST is loopback (`localhost`, 127.0.0.0/8, `[::1]`).
@@ -15,21 +20,61 @@ enum APIEndpoint {
         } else {
             return .failure(Reason("\"\(url)\" is not an http(s) URL"))
         }
-        let authority = rest.prefix(while: { $0 != "/" && $0 != "?" && $0 != "#" })
-        guard !authority.isEmpty, !authority.contains("@") else {
-            return .failure(Reason("\"\(url)\" has no host (or carries credentials; put the token in token_file)"))
-        }
         let host: Substring
-        if authority.hasPrefix("[") {
-            guard let close = authority.firstIndex(of: "]") else { return .failure(Reason("\"\(url)\" has an unclosed [")) }
-            host = authority[authority.index(after: authority.startIndex)..<close]
-        } else {
-            host = authority.prefix(while: { $0 != ":" })
+        switch self.host(inAuthorityOf: rest) {
+        case .success(let found): host = found
+        case .failure(let reason): return .failure(Reason("\"\(url)\" \(reason.description)"))
         }
         if scheme == "http" && !isLoopback(host) {
             return .failure(Reason("\"\(url)\" uses http:// for a host that is not loopback; use https://"))
         }
         return .success(())
+    }
+
+    /// The host of `rest`, a URL after its `scheme://`: a name, an IPv4 address, or an IPv6 address without its
+    /// brackets.
+    private static func host(inAuthorityOf rest: Substring) -> Result<Substring, Reason> {
+        let authority = rest.prefix(while: { $0 != "/" && $0 != "?" && $0 != "#" })
+        guard !authority.isEmpty, !authority.contains("@") else {
+            return .failure(Reason("has no host (or carries credentials; put the token in token_file)"))
+        }
+        guard authority.hasPrefix("[") else { return .success(authority.prefix(while: { $0 != ":" })) }
+        guard let close = authority.firstIndex(of: "]") else { return .failure(Reason("has an unclosed [")) }
+        return .success(authority[authority.index(after: authority.startIndex)..<close])
+    }
+
+    /// The host of a checked `api_url`, or `nil`.
+    static func host(of url: String) -> String? {
+        for scheme in ["https://", "http://"] where url.hasPrefix(scheme) {
+            return try? host(inAuthorityOf: url.dropFirst(scheme.count)).get().description
+        }
+        return nil
+    }
+
+    /// The IPv6 addresses of the API host: the literal itself, or what `getaddrinfo(3)` resolves the name to
+    /// (`AF_INET6`); none when it does not resolve. No routed prefix may contain them (it would cut the agent off
+    /// from its API).
+    static func ipv6Addresses(of url: String) -> [IPv6Address] {
+        guard let host = host(of: url), !host.isEmpty else { return [] }
+        if let literal = try? IPv6Address(host) { return [literal] }
+        var hints = addrinfo()
+        hints.ai_family = AF_INET6
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        var list: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, nil, &hints, &list) == 0, let first = list else { return [] }
+        defer { freeaddrinfo(first) }
+        var addresses: [IPv6Address] = []
+        var entry: UnsafeMutablePointer<addrinfo>? = first
+        while let current = entry {
+            if current.pointee.ai_family == AF_INET6, let socketAddress = current.pointee.ai_addr {
+                let bytes = socketAddress.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { pointer in
+                    withUnsafeBytes(of: pointer.pointee.sin6_addr) { Array($0) }
+                }
+                if let address = IPv6Address(bytes: bytes), !addresses.contains(address) { addresses.append(address) }
+            }
+            entry = current.pointee.ai_next
+        }
+        return addresses
     }
 
     static func isLoopback(_ host: Substring) -> Bool {

@@ -113,7 +113,9 @@ public actor Agent {
             logger[metadataKey: LogKeys.vpsID] = "\(vpsID)"
         }
         let observed = try? kernel.observe()
-        let validator = RouteValidator(vpsID: vpsID, uplinkPrefixes: observed.map(uplinkPrefixes(in:)) ?? [])
+        let validator = RouteValidator(
+            vpsID: vpsID, uplinkPrefixes: observed.map(uplinkPrefixes(in:)) ?? [],
+            protectedAddresses: observed.map(protectedAddresses(in:)) ?? [])
         let outcome = validator.validate(document)
         for entry in outcome.undecoded where loggedRefusals.insert(entry.description).inserted {
             logger.warning(
@@ -409,6 +411,26 @@ public actor Agent {
                 let text = String(decoding: bytes, as: UTF8.self)
                 return text.split(separator: "\n").contains { $0.hasPrefix("NETWORK_FILE=") } ? link.name : nil
             })
+    }
+
+    /// The addresses no routed prefix may contain: the default gateways, the uplink's own global addresses
+    /// (/128s from DHCPv6 too), and the API host's.
+    private func protectedAddresses(in observed: ObservedState) -> [RouteValidator.ProtectedAddress] {
+        var protected: [RouteValidator.ProtectedAddress] = []
+        for route in observed.routes where route.destination.length == 0 && route.table == .main {
+            if let gateway = route.gateway { protected.append(.init(gateway, role: "the default gateway")) }
+        }
+        if let name = uplink(in: observed), let link = observed.links.first(where: { $0.name == name }) {
+            for address in observed.addresses
+            where address.ifindex == link.ifindex && address.scope == .universe && address.addressProtocol != .hostup {
+                protected.append(.init(address.address, role: "an address of the uplink \(name)"))
+            }
+        }
+        let host = APIEndpoint.host(of: configuration.apiURL) ?? configuration.apiURL
+        for address in APIEndpoint.ipv6Addresses(of: configuration.apiURL) {
+            protected.append(.init(address, role: "an address of the API host \(host)"))
+        }
+        return protected
     }
 
     /// The on-link prefixes of the uplink: its global, non-/128 addresses that the agent does not own.

@@ -12,12 +12,32 @@ public struct RouteValidator: Sendable {
     public var vpsID: String
     /// The on-link prefixes of the uplink (its global addresses' prefixes), which no routed prefix may overlap.
     public var uplinkPrefixes: [IPv6Prefix]
+    /// Addresses no routed prefix may contain, each with what it is: the default gateway, the uplink's own
+    /// addresses (a /128 from DHCPv6 too), the API host's. A prefix bound `anyip` becomes a `local` route, so one
+    /// that contained any of them would cut the VPS off from its router or its API.
+    public var protectedAddresses: [ProtectedAddress]
     /// The prefix lengths a route may have (DESIGN.md: 48, 56, 64).
     public static let allowedLengths: Set<Int> = [48, 56, 64]
+    /// The length of a pool: the top of the API's `allowedPrefixLengths`.
+    public static let poolLength = 48
 
-    public init(vpsID: String, uplinkPrefixes: [IPv6Prefix]) {
+    /// An address that no routed prefix may contain.
+    public struct ProtectedAddress: Sendable, Hashable {
+        /// The address.
+        public var address: IPv6Address
+        /// What it is, e.g. "the default gateway" or "the API host cloud.hostup.se".
+        public var role: String
+
+        public init(_ address: IPv6Address, role: String) {
+            self.address = address
+            self.role = role
+        }
+    }
+
+    public init(vpsID: String, uplinkPrefixes: [IPv6Prefix], protectedAddresses: [ProtectedAddress] = []) {
         self.vpsID = vpsID
         self.uplinkPrefixes = uplinkPrefixes
+        self.protectedAddresses = protectedAddresses
     }
 
     /// The outcome of validating one state document.
@@ -118,6 +138,12 @@ public struct RouteValidator: Sendable {
         guard let parent else {
             return .failure(Reason(description: "its pool's parentCidr \"\(parentText)\" does not parse"))
         }
+        // NOTE: a pool is one /48 of global unicast space (the seed page's allowedPrefixLengths top out at 48). A
+        // pool such as 2000::/3 would let the API route any /48 of the internet here, which `anyip` turns into a
+        // local route: the VPS would answer for, and so blackhole, that part of the internet.
+        guard parent.length == Self.poolLength, parent.isGlobalUnicast else {
+            return .failure(Reason(description: "its pool's parentCidr \(parent) is not a /48 inside 2000::/3"))
+        }
         guard parent.contains(prefix) else {
             return .failure(Reason(description: "not inside its pool's parentCidr \(parent)"))
         }
@@ -132,6 +158,10 @@ public struct RouteValidator: Sendable {
         }
         if let nextHopText = route.nextHop, let nextHop = try? IPv6Address(nextHopText), prefix.contains(nextHop) {
             return .failure(Reason(description: "contains its own nextHop \(nextHop)"))
+        }
+        if let protected = protectedAddresses.first(where: { prefix.contains($0.address) }) {
+            return .failure(
+                Reason(description: "contains \(protected.role) (\(protected.address)); it would cut this VPS off"))
         }
         return .success(prefix)
     }

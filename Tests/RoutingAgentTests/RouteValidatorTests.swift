@@ -55,11 +55,27 @@ func document(_ routes: [HostUpAPI.Route], parent: String = "2001:db8:1000::/48"
         Case(rule: "outside parent", routes: [route("bad", "2001:db8:2000:10::/64")], reason: "parentCidr"),
         Case(rule: "parent unparseable", routes: [route("bad", "2001:db8:1000:10::/64")], parent: "nonsense", reason: "does not parse"),
         Case(
-            rule: "not global unicast", routes: [route("bad", "fd00:1000:0:10::/64")], parent: "fd00:1000::/32",
-            reason: "global unicast"),
+            rule: "pool not global unicast", routes: [route("bad", "fd00:1000:0:10::/64")], parent: "fd00:1000::/48",
+            reason: "parentCidr fd00:1000::/48 is not a /48 inside 2000::/3"),
+        // A pool that is not a /48 would let the API route any part of the internet here (anyip makes it local).
+        Case(
+            rule: "pool 2000::/3", routes: [route("bad", "2606:4700:4700::/48")], parent: "2000::/3",
+            reason: "parentCidr 2000::/3 is not a /48 inside 2000::/3"),
+        Case(
+            rule: "pool ::/0", routes: [route("bad", "2606:4700:4700::/48")], parent: "::/0",
+            reason: "parentCidr ::/0 is not a /48"),
+        Case(
+            rule: "pool /32", routes: [route("bad", "2001:db8:1000:10::/64")], parent: "2001:db8::/32",
+            reason: "parentCidr 2001:db8::/32 is not a /48"),
+        Case(
+            rule: "pool /56", routes: [route("bad", "2001:db8:1000:10::/64")], parent: "2001:db8:1000::/56",
+            reason: "is not a /48"),
+        Case(
+            rule: "pool link-local", routes: [route("bad", "fe80:0:0:10::/64")], parent: "fe80::/48",
+            reason: "is not a /48 inside 2000::/3"),
         Case(
             rule: "overlaps uplink", routes: [route("bad", "2001:db8::/48", nextHop: "2001:db8:ffff::1")],
-            parent: "2001:db8::/32", reason: "uplink"),
+            parent: "2001:db8::/48", reason: "uplink"),
         Case(
             rule: "contains nextHop", routes: [route("bad", "2001:db8:1000:10::/64", nextHop: "2001:db8:1000:10::10")],
             reason: "nextHop"),
@@ -75,6 +91,31 @@ func document(_ routes: [HostUpAPI.Route], parent: String = "2001:db8:1000::/48"
         if defaultParent {
             #expect(outcome.routes.map(\.id) == ["good"], "the other routes still apply")
         }
+    }
+
+    /// A prefix bound anyip becomes a local route: one that contains the default gateway, an address of the
+    /// uplink or of the API host would cut the VPS off from its router or its API.
+    @Test(arguments: [
+        ("2001:db8:1000:10::1", "the default gateway"), ("2001:db8:1000:10::5", "an address of the uplink eth0"),
+        ("2001:db8:1000:10::443", "an address of the API host cloud.hostup.se"),
+    ])
+    func refusesPrefixesThatContainProtectedAddresses(address: String, role: String) throws {
+        let protected = RouteValidator(
+            vpsID: selfID, uplinkPrefixes: [],
+            protectedAddresses: [.init(try IPv6Address(address), role: role)])
+        let outcome = protected.validate(
+            document([route("bad", "2001:db8:1000:10::/64"), route("good", "2001:db8:1000:20::/64")]))
+        #expect(outcome.routes.map(\.id) == ["good"])
+        let refusal = try #require(outcome.refusals.first)
+        #expect(refusal.routeID == "bad")
+        #expect(refusal.reason.contains("contains \(role) (\(address))"))
+    }
+
+    @Test func theAPIHostsAddressesAreResolved() {
+        #expect(APIEndpoint.ipv6Addresses(of: "https://[2001:db8::443]:8443/x") == [try! IPv6Address("2001:db8::443")])
+        #expect(APIEndpoint.ipv6Addresses(of: "http://127.0.0.1:8080") == [])
+        #expect(APIEndpoint.ipv6Addresses(of: "http://localhost") .allSatisfy { $0 == .loopback })
+        #expect(APIEndpoint.host(of: "https://cloud.hostup.se/api") == "cloud.hostup.se")
     }
 
     @Test func overlappingRoutesAreBothRefused() {
