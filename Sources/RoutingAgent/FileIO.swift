@@ -11,9 +11,18 @@ package enum FileIO {
         package var path: String
         package var operation: String
         package var errno: Int32
+        /// Why the file was refused, when that is not `errno`'s text.
+        package var detail: String?
+
+        package init(path: String, operation: String, errno: Int32, detail: String? = nil) {
+            self.path = path
+            self.operation = operation
+            self.errno = errno
+            self.detail = detail
+        }
 
         package var description: String {
-            "\(path): \(operation): \(String(cString: strerror(errno)))"
+            "\(path): \(operation): \(detail ?? String(cString: strerror(errno)))"
         }
 
         /// `true` when the file does not exist (`ENOENT`).
@@ -91,21 +100,148 @@ package enum FileIO {
         }
     }
 
-    /// Gives `path` the owner and group of `directory` when root writes into a directory someone else owns.
-    ///
-    /// - Important: The service runs as a dynamic user (`DynamicUser=yes`) that owns the state directory. A
-    ///   `sync` or `cleanup` run by hand as root must not leave files that user cannot open again. chown(2).
-    package static func matchOwner(of path: String, to directory: String) {
-        guard getuid() == 0 else { return }
-        var info = stat()
-        guard stat(directory, &info) == 0, info.st_uid != 0 else { return }
-        _ = chown(path, info.st_uid, info.st_gid)
-    }
-
     /// The owner, mode and type of a file. stat(2).
     package static func status(_ path: String) throws(FileIO.Error) -> (owner: uid_t, mode: mode_t) {
         var info = stat()
         guard stat(path, &info) == 0 else { throw Error(path: path, operation: "stat", errno: errno) }
         return (info.st_uid, info.st_mode)
+    }
+}
+
+/// A directory opened once by its resolved path, whose files are then opened relative to it, never through a
+/// symbolic link, and only when they are regular files owned by the directory's owner or root.
+///
+/// - Important: The state directory belongs to the service's user (`DynamicUser=` makes
+///   `/var/lib/hostup-routed` a symlink into `/var/lib/private/`, owned by that user), while `cleanup` and `sync`
+///   run as root. Whoever owns the directory can plant links in it: a `lock` that points at `/etc/shadow` must not
+///   make root write a pid into that file, or chown it. So the path is resolved once (realpath(3)), the directory
+///   opened with `O_DIRECTORY|O_NOFOLLOW`, every file opened with openat(2) and `O_NOFOLLOW`, checked by fstat(2),
+///   and handed to the directory's owner with fchown(2) on the descriptor, never by path.
+package final class CheckedDirectory {
+    /// The resolved path.
+    package let path: String
+    /// The directory's descriptor.
+    package let descriptor: Int32
+    /// The directory's owner and group, which files written into it get when root writes them.
+    package let owner: uid_t
+    package let group: gid_t
+
+    /// Opens `path`, creating it (mode 0755) first when `create` is set.
+    ///
+    /// - Throws: `FileIO.Error` when it does not exist (and is not created), is not a directory, or is writable by
+    ///   anyone but its owner.
+    package init(_ path: String, create: Bool) throws(FileIO.Error) {
+        if create { try FileIO.makeDirectory(path) }
+        guard let resolved = realpath(path, nil) else {
+            throw FileIO.Error(path: path, operation: "realpath", errno: errno)
+        }
+        self.path = String(cString: resolved)
+        free(resolved)
+        let fd = open(self.path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard fd >= 0 else { throw FileIO.Error(path: self.path, operation: "open", errno: errno) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            let saved = errno
+            close(fd)
+            throw FileIO.Error(path: self.path, operation: "fstat", errno: saved)
+        }
+        guard info.st_mode & 0o022 == 0 else {
+            close(fd)
+            throw FileIO.Error(
+                path: self.path, operation: "open", errno: EPERM,
+                detail: "refusing a state directory that others may write to (mode 0\(String(info.st_mode & 0o7777, radix: 8)))")
+        }
+        descriptor = fd
+        owner = info.st_uid
+        group = info.st_gid
+    }
+
+    deinit {
+        close(descriptor)
+    }
+
+    /// Opens `name` in the directory with `flags` (plus `O_NOFOLLOW|O_CLOEXEC`); `mode` when it is created.
+    ///
+    /// - Throws: `FileIO.Error`: `ELOOP` for a symbolic link; a refusal when it is not a regular file, has more than
+    ///   one hard link, or is owned by someone other than the directory's owner and root.
+    package func openFile(_ name: String, flags: Int32, mode: mode_t = 0o600) throws(FileIO.Error) -> Int32 {
+        let fd = openat(descriptor, name, flags | O_NOFOLLOW | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw FileIO.Error(path: path + "/" + name, operation: "open", errno: errno) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            let saved = errno
+            close(fd)
+            throw FileIO.Error(path: path + "/" + name, operation: "fstat", errno: saved)
+        }
+        // A second hard link would make the file something else too (with fs.protected_hardlinks=0 the
+        // directory's owner could link any file in).
+        guard info.st_mode & S_IFMT == S_IFREG, info.st_uid == owner || info.st_uid == 0, info.st_nlink == 1 else {
+            close(fd)
+            throw FileIO.Error(
+                path: path + "/" + name, operation: "open", errno: EPERM,
+                detail: "refusing: not a regular file with one link, owned by uid \(owner) or root")
+        }
+        // Files root writes into the service's directory stay the service's (it must open them again).
+        if getuid() == 0, owner != 0, info.st_uid == 0 {
+            _ = fchown(fd, owner, group)
+        }
+        return fd
+    }
+
+    /// Reads the whole of `name`.
+    package func read(_ name: String, limit: Int = 4 << 20) throws(FileIO.Error) -> [UInt8] {
+        let fd = try openFile(name, flags: O_RDONLY)
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16 << 10)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw FileIO.Error(path: path + "/" + name, operation: "read", errno: errno)
+            }
+            if count == 0 { break }
+            bytes.append(contentsOf: chunk[0..<count])
+            if bytes.count > limit { throw FileIO.Error(path: path + "/" + name, operation: "read", errno: EFBIG) }
+        }
+        return bytes
+    }
+
+    /// Replaces `name` atomically: writes a fresh `name.tmp` (whatever was there is unlinked first, and the new
+    /// one is created with `O_EXCL`), fsync(2)s it, renameat(2)s it over `name`, fsyncs the directory.
+    package func writeAtomically(_ bytes: [UInt8], to name: String, mode: mode_t = 0o600) throws(FileIO.Error) {
+        let temporary = name + ".tmp"
+        if unlinkat(descriptor, temporary, 0) != 0, errno != ENOENT {
+            throw FileIO.Error(path: path + "/" + temporary, operation: "unlink", errno: errno)
+        }
+        let fd = try openFile(temporary, flags: O_WRONLY | O_CREAT | O_EXCL, mode: mode)
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { buffer in
+                write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+            }
+            if written < 0 {
+                if errno == EINTR { continue }
+                let saved = errno
+                close(fd)
+                throw FileIO.Error(path: path + "/" + temporary, operation: "write", errno: saved)
+            }
+            offset += written
+        }
+        if fsync(fd) != 0 {
+            let saved = errno
+            close(fd)
+            throw FileIO.Error(path: path + "/" + temporary, operation: "fsync", errno: saved)
+        }
+        close(fd)
+        try rename(temporary, to: name)
+        _ = fsync(descriptor)
+    }
+
+    /// Renames `name` to `newName` within the directory. renameat(2).
+    package func rename(_ name: String, to newName: String) throws(FileIO.Error) {
+        guard renameat(descriptor, name, descriptor, newName) == 0 else {
+            throw FileIO.Error(path: path + "/" + name, operation: "rename", errno: errno)
+        }
     }
 }

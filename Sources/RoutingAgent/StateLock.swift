@@ -24,11 +24,13 @@ public final class StateLock: Sendable {
     /// Takes the lock without waiting and writes this process's pid into the lock file.
     ///
     /// - Throws: ``Held`` when another process holds it; `FileIO.Error` when the file cannot be opened.
+    ///
+    /// The file is opened through a ``CheckedDirectory``: a `lock` that is a symbolic link, or not a regular file
+    /// owned by the directory's owner or root, is refused, so root never writes its pid through a planted link.
     public init(directory: String) throws {
-        try FileIO.makeDirectory(directory)
-        path = directory + "/lock"
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw FileIO.Error(path: path, operation: "open", errno: errno) }
+        let checked = try CheckedDirectory(directory, create: true)
+        path = checked.path + "/lock"
+        let fd = try checked.openFile("lock", flags: O_RDWR | O_CREAT, mode: 0o644)
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let saved = errno
             let pid = Self.readPID(fd)
@@ -37,7 +39,6 @@ public final class StateLock: Sendable {
             throw FileIO.Error(path: path, operation: "flock", errno: saved)
         }
         descriptor = fd
-        FileIO.matchOwner(of: path, to: directory)
         let text = Array("\(getpid())\n".utf8)
         _ = ftruncate(fd, 0)
         _ = text.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
@@ -48,11 +49,11 @@ public final class StateLock: Sendable {
     ///
     /// - Throws: `FileIO.Error` when the lock file exists but cannot be opened (e.g. permissions).
     public static func holder(directory: String) throws -> Int32? {
-        let path = directory + "/lock"
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            if errno == ENOENT { return nil }
-            throw FileIO.Error(path: path, operation: "open", errno: errno)
+        let fd: Int32
+        do {
+            fd = try CheckedDirectory(directory, create: false).openFile("lock", flags: O_RDONLY)
+        } catch let error where error.isNotFound {
+            return nil
         }
         defer { close(fd) }
         guard flock(fd, LOCK_SH | LOCK_NB) != 0 else { return nil }

@@ -3,12 +3,14 @@ import Glibc
 #endif
 import FoundationEssentials
 
-/// Reads and writes `state.json` in the state directory, atomically (write, fsync, rename).
+/// Reads and writes `state.json` in the state directory, atomically (write, fsync, rename), through a
+/// ``CheckedDirectory``: never through a symbolic link, and only a regular file owned by the directory's owner or
+/// root.
 public struct StateStore: Sendable {
     /// The state directory, e.g. `/var/lib/hostup-routed`.
     public var directory: String
     /// `directory/state.json`.
-    public var path: String { directory + "/state.json" }
+    public var path: String { directory + "/" + Self.fileName }
 
     public init(directory: String) {
         self.directory = directory
@@ -20,7 +22,7 @@ public struct StateStore: Sendable {
     public func load() throws -> PersistedState {
         let bytes: [UInt8]
         do {
-            bytes = try FileIO.read(path)
+            bytes = try CheckedDirectory(directory, create: false).read(Self.fileName)
         } catch let error where error.isNotFound {
             return PersistedState()
         } catch {
@@ -48,9 +50,7 @@ public struct StateStore: Sendable {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         do {
             let data = try encoder.encode(state)
-            try FileIO.makeDirectory(directory)
-            try FileIO.writeAtomically(Array(data), to: path)
-            FileIO.matchOwner(of: path, to: directory)
+            try CheckedDirectory(directory, create: true).writeAtomically(Array(data), to: Self.fileName)
         } catch {
             throw Error(description: "cannot write \(path): \(error)")
         }
@@ -60,12 +60,16 @@ public struct StateStore: Sendable {
     ///
     /// - Returns: The new path.
     public func setAside() throws -> String {
-        let aside = path + ".bad"
-        guard rename(path, aside) == 0 else {
-            throw Error(description: "cannot move \(path) aside: \(String(cString: strerror(errno)))")
+        do {
+            try CheckedDirectory(directory, create: false).rename(Self.fileName, to: Self.fileName + ".bad")
+        } catch {
+            throw Error(description: "cannot move \(path) aside: \(error)")
         }
-        return aside
+        return path + ".bad"
     }
+
+    /// The file's name in the directory.
+    static let fileName = "state.json"
 
     /// A state file that cannot be read, decoded or written.
     public struct Error: Swift.Error, Sendable, CustomStringConvertible {
