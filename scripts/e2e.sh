@@ -365,9 +365,56 @@ forwarding = true
 match = "*"
 mode = "anyip"'
 
+# background_sync NAME: `hostup-routed sync` in the vps namespace in the background; its exit status goes to
+# $HR_WORK/NAME.rc ("signal N" when a signal ended it), its output to NAME.out/NAME.err; sets BG_PID.
+background_sync() {
+    (
+        ip netns exec "$HR_VPS" env HOSTUP_API_TOKEN="$HR_TOKEN" "$BIN/hostup-routed" sync --config "$HR_CONFIG" \
+            >"$HR_WORK/$1.out" 2>"$HR_WORK/$1.err"
+        status=$?
+        if [ "$status" -gt 128 ]; then echo "signal $((status - 128))"; else echo "$status"; fi >"$HR_WORK/$1.rc"
+    ) &
+    BG_PID=$!
+}
+
+# case_two_syncs: a second `sync` while a first one holds the state lock (a slow API) waits for it; it never takes
+# the first for the daemon and ends it with SIGUSR1. When the first holds the lock for longer than 10 s, the second
+# gives up with exit 75, naming the holder.
+case_two_syncs() {
+    local first second
+    hr_api POST /_sim/fault '{"kind":"latency","milliseconds":3000,"count":1}' >/dev/null || { fail "POST /_sim/fault"; return 1; }
+    background_sync sync1
+    first=$BG_PID
+    sleep 1
+    background_sync sync2
+    second=$BG_PID
+    wait "$first" "$second"
+    [ "$(cat "$HR_WORK/sync1.rc")" = 0 ] || { fail "the first sync ended with $(cat "$HR_WORK/sync1.rc"), want 0"; return 1; }
+    [ "$(cat "$HR_WORK/sync2.rc")" = 0 ] ||
+        { fail "the second sync ended with $(cat "$HR_WORK/sync2.rc"): $(tail -n1 "$HR_WORK/sync2.err")"; return 1; }
+
+    hr_api POST /_sim/fault '{"kind":"hang"}' >/dev/null || { fail "POST /_sim/fault hang"; return 1; }
+    background_sync sync3
+    first=$BG_PID
+    sleep 1
+    background_sync sync4
+    second=$BG_PID
+    wait "$second"
+    hr_api DELETE /_sim/fault >/dev/null
+    wait "$first"
+    [ "$(cat "$HR_WORK/sync4.rc")" = 75 ] || { fail "the waiting sync ended with $(cat "$HR_WORK/sync4.rc"), want 75"; return 1; }
+    grep -q "hostup-routed sync (pid [0-9]*) holds the state directory's lock" "$HR_WORK/sync4.err" ||
+        { fail "exit 75 without naming the holder: $(cat "$HR_WORK/sync4.err")"; return 1; }
+    case "$(cat "$HR_WORK/sync3.rc")" in
+    signal*) fail "the first sync was ended by $(cat "$HR_WORK/sync3.rc")"; return 1 ;;
+    esac
+    state_is_expected
+}
+
 run_case "sync applies a route created through the API (anyip on lo)" case_sync_anyip
 run_case "address + forwarding binding makes the container reachable" case_address_forwarding
 run_case "a second sync is idempotent" case_idempotent
+run_case "two syncs at once: the second waits for the first (no SIGUSR1 to a one-shot), gives up after 10 s with exit 75" case_two_syncs
 run_case "hand-made address and route inside the prefix are left alone" case_handmade_untouched
 run_case "fail static: 500, malformed JSON, dropped connection, 429, a trickling body change nothing" case_fail_static
 run_case "daemon removes a route deleted through the API, keeps the rest" case_daemon_route_deleted

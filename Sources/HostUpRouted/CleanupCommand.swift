@@ -12,11 +12,16 @@ struct CleanupCommand: AsyncParsableCommand {
 
     func run() async throws {
         let wiring = try Wiring(options: options)
+        ignoreSyncRequests()
         let lock: StateLock
         do {
-            lock = try StateLock(directory: wiring.configuration.stateDirectory)
+            lock = try await StateLock.acquire(directory: wiring.configuration.stateDirectory, role: "cleanup")
         } catch let held as StateLock.Held {
-            printError("\(held): stop the daemon first (systemctl stop hostup-routed)")
+            if held.role == StateLock.daemonRole {
+                printError("\(held): stop the daemon first (systemctl stop hostup-routed)")
+            } else {
+                printError("\(held), and did not release it within 10 s; try again when it has finished")
+            }
             throw ExitCodes.busy
         } catch {
             printError("\(error)")

@@ -109,11 +109,11 @@ struct CreateRoute: AsyncParsableCommand {
         let directory = wiring.configuration.stateDirectory
         let pid: Int32
         do {
-            guard let holder = try StateLock.holder(directory: directory) else {
+            guard let daemon = try StateLock.holder(directory: directory)?.daemonPID else {
                 print("the daemon is not running: `hostup-routed sync` applies it now")
                 return
             }
-            pid = holder
+            pid = daemon
         } catch {
             print("cannot tell whether the daemon runs (\(error)); it applies the route at its next poll")
             return

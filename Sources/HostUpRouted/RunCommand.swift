@@ -23,7 +23,7 @@ struct RunCommand: AsyncParsableCommand {
         let logger = wiring.logger
         let lock: StateLock
         do {
-            lock = try StateLock(directory: wiring.configuration.stateDirectory)
+            lock = try StateLock(directory: wiring.configuration.stateDirectory, role: StateLock.daemonRole)
         } catch {
             printError("\(error)")
             throw error is StateLock.Held ? ExitCodes.busy : ExitCodes.config

@@ -24,10 +24,16 @@ struct SyncCommand: AsyncParsableCommand {
         let wiring = try Wiring(options: options)
         var lock: StateLock?
         if !dryRun {
+            ignoreSyncRequests()
             do {
-                lock = try StateLock(directory: wiring.configuration.stateDirectory)
+                lock = try await StateLock.acquire(directory: wiring.configuration.stateDirectory, role: "sync")
             } catch let held as StateLock.Held {
-                try await askDaemon(held, wiring: wiring)
+                // Only a running daemon is asked to sync (SIGUSR1); another one-shot command was waited for.
+                guard let pid = held.daemonPID else {
+                    printError("\(held), and did not release it within 10 s; try again when it has finished")
+                    throw ExitCodes.busy
+                }
+                try await askDaemon(pid: pid, wiring: wiring)
                 return
             } catch {
                 printError("\(error)")
@@ -41,11 +47,7 @@ struct SyncCommand: AsyncParsableCommand {
     }
 
     /// The daemon holds the lock: have it sync now and report what it did.
-    private func askDaemon(_ held: StateLock.Held, wiring: Wiring) async throws {
-        guard let pid = held.pid else {
-            printError("\(held); cannot ask it to sync")
-            throw ExitCodes.busy
-        }
+    private func askDaemon(pid: Int32, wiring: Wiring) async throws {
         print("the daemon (pid \(pid)) is running; asking it to sync now")
         let store = StateStore(directory: wiring.configuration.stateDirectory)
         let outcome: DaemonSync.Outcome

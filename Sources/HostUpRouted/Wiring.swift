@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ArgumentParser
 import AsyncHTTPClient
 import FoundationEssentials
@@ -104,6 +107,12 @@ struct Wiring {
             throw ExitCodes.config
         }
     }
+}
+
+/// Makes SIGUSR1, the daemon's "sync now", harmless to a one-shot command (its default action ends the process):
+/// a command that holds the state lock may be taken for the daemon by an older `sync`.
+func ignoreSyncRequests() {
+    signal(SIGUSR1, SIG_IGN)
 }
 
 /// Writes one line to standard error.

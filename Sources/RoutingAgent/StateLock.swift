@@ -4,9 +4,10 @@ import Glibc
 
 /// One writer at a time: an exclusive flock(2) on `lock` in the state directory.
 ///
-/// The daemon holds it for its whole life and writes its pid into the file; `sync` and `cleanup` take it for their
-/// run. A command that finds it held reads the holder's pid, so `sync` can ask the daemon to reconcile now
-/// (SIGUSR1) instead of writing itself. The kernel drops the lock when the holder exits, even on `kill -9`.
+/// The daemon holds it for its whole life; `sync` and `cleanup` take it for their run. The holder writes its pid
+/// and its role into the file (`1234 run`, `1234 sync`). A command that finds it held reads them, so `sync` can ask
+/// a *daemon* to reconcile now (SIGUSR1) instead of writing itself, and waits for another one-shot command
+/// instead (SIGUSR1 would end that one). The kernel drops the lock when the holder exits, even on `kill -9`.
 public final class StateLock: Sendable {
     /// `directory/lock`.
     public let path: String
@@ -16,10 +17,30 @@ public final class StateLock: Sendable {
     public struct Held: Error, Sendable, CustomStringConvertible {
         /// The holder's pid, when it wrote one.
         public var pid: Int32?
+        /// The holder's role: ``daemonRole`` for `hostup-routed run`, else the command's name; `nil` when unknown.
+        public var role: String?
+
+        public init(pid: Int32?, role: String? = nil) {
+            self.pid = pid
+            self.role = role
+        }
+
         public var description: String {
-            "another hostup-routed (\(pid.map { "pid \($0)" } ?? "unknown pid")) holds the state directory's lock"
+            let who = role.map { $0 == StateLock.daemonRole ? "hostup-routed daemon" : "hostup-routed \($0)" } ?? "hostup-routed"
+            return "another \(who) (\(pid.map { "pid \($0)" } ?? "unknown pid")) holds the state directory's lock"
+        }
+
+        /// The daemon's pid, when the holder says it is the daemon and that pid runs `hostup-routed` now
+        /// (`/proc/PID/comm`): only then may it be sent SIGUSR1.
+        public var daemonPID: Int32? {
+            guard role == StateLock.daemonRole, let pid, pid > 0 else { return nil }
+            guard let comm = try? FileIO.readText("/proc/\(pid)/comm") else { return nil }
+            return comm.hasPrefix("hostup-routed") ? pid : nil
         }
     }
+
+    /// The role the daemon (`hostup-routed run`) writes into the lock file.
+    public static let daemonRole = "run"
 
     /// Takes the lock without waiting and writes this process's pid into the lock file.
     ///
@@ -27,28 +48,46 @@ public final class StateLock: Sendable {
     ///
     /// The file is opened through a ``CheckedDirectory``: a `lock` that is a symbolic link, or not a regular file
     /// owned by the directory's owner or root, is refused, so root never writes its pid through a planted link.
-    public init(directory: String) throws {
+    public init(directory: String, role: String) throws {
         let checked = try CheckedDirectory(directory, create: true)
         path = checked.path + "/lock"
         let fd = try checked.openFile("lock", flags: O_RDWR | O_CREAT, mode: 0o644)
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let saved = errno
-            let pid = Self.readPID(fd)
+            let holder = Self.readHolder(fd)
             close(fd)
-            if saved == EWOULDBLOCK { throw Held(pid: pid) }
+            if saved == EWOULDBLOCK { throw holder }
             throw FileIO.Error(path: path, operation: "flock", errno: saved)
         }
         descriptor = fd
-        let text = Array("\(getpid())\n".utf8)
+        let text = Array("\(getpid()) \(role)\n".utf8)
         _ = ftruncate(fd, 0)
         _ = text.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
     }
 
-    /// The pid of the process that holds the lock in `directory`, or `nil` when nobody does (or the directory
-    /// or lock file does not exist). Takes nothing and creates nothing.
+    /// Takes the lock for a one-shot command (`role`), waiting up to `patience` while another one-shot command
+    /// holds it.
+    ///
+    /// - Throws: ``Held`` at once when the daemon holds it (ask the daemon instead), or once `patience` has passed;
+    ///   `FileIO.Error` when the file cannot be opened.
+    public static func acquire(directory: String, role: String, patience: Duration = .seconds(10)) async throws
+        -> StateLock
+    {
+        let deadline = ContinuousClock.now + patience
+        while true {
+            do {
+                return try StateLock(directory: directory, role: role)
+            } catch let held as Held where held.role != daemonRole && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+    }
+
+    /// Who holds the lock in `directory`, or `nil` when nobody does (or the directory or lock file does not
+    /// exist). Takes nothing and creates nothing.
     ///
     /// - Throws: `FileIO.Error` when the lock file exists but cannot be opened (e.g. permissions).
-    public static func holder(directory: String) throws -> Int32? {
+    public static func holder(directory: String) throws -> Held? {
         let fd: Int32
         do {
             fd = try CheckedDirectory(directory, create: false).openFile("lock", flags: O_RDONLY)
@@ -57,17 +96,21 @@ public final class StateLock: Sendable {
         }
         defer { close(fd) }
         guard flock(fd, LOCK_SH | LOCK_NB) != 0 else { return nil }
-        return readPID(fd)
+        return readHolder(fd)
     }
 
     deinit {
         close(descriptor)
     }
 
-    private static func readPID(_ fd: Int32) -> Int32? {
-        var buffer = [UInt8](repeating: 0, count: 32)
+    /// Reads `PID ROLE` (or a bare `PID`, as 0.1.0 wrote it).
+    private static func readHolder(_ fd: Int32) -> Held {
+        var buffer = [UInt8](repeating: 0, count: 64)
         let count = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
-        guard count > 0 else { return nil }
-        return Int32(String(decoding: buffer[0..<count], as: UTF8.self).filter(\.isNumber))
+        guard count > 0 else { return Held(pid: nil) }
+        let words = String(decoding: buffer[0..<count], as: UTF8.self).split(whereSeparator: \.isWhitespace)
+        let pid = words.first.flatMap { Int32($0) }
+        let role = words.count > 1 ? String(words[1]) : nil
+        return Held(pid: pid, role: role.map { String($0.prefix(32)) })
     }
 }
