@@ -35,7 +35,9 @@ public final class StateLock: Sendable {
         public var daemonPID: Int32? {
             guard role == StateLock.daemonRole, let pid, pid > 0 else { return nil }
             guard let comm = try? FileIO.readText("/proc/\(pid)/comm") else { return nil }
-            return comm.hasPrefix("hostup-routed") ? pid : nil
+            // comm is the executable's name, cut at 15 bytes: exactly "hostup-routed" (an older `sync` must not
+            // take any process whose name merely starts so for the daemon).
+            return comm.split(separator: "\n").first == "hostup-routed" ? pid : nil
         }
     }
 

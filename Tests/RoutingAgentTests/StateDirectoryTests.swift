@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 import Testing
 
 @testable import RoutingAgent
@@ -22,7 +23,7 @@ import Testing
         let target = try victim()
         try FileIO.makeDirectory(directory)
         #expect(symlink(target, directory + "/lock") == 0)
-        #expect(throws: FileIO.Error.self) { try StateLock(directory: directory) }
+        #expect(throws: FileIO.Error.self) { try StateLock(directory: directory, role: "test") }
         #expect(try FileIO.readText(target) == "precious\n")
         #expect(throws: FileIO.Error.self) { try StateLock.holder(directory: directory) }
     }
@@ -63,7 +64,7 @@ import Testing
         try StateStore(directory: directory).save(PersistedState())
         let written = try FileIO.status(directory + "/state.json")
         #expect(written.owner == 61000, "root's write is handed to the directory's owner by fchown")
-        _ = try StateLock(directory: directory)
+        _ = try StateLock(directory: directory, role: "test")
         #expect(try FileIO.status(directory + "/lock").owner == 61000)
         // A file of a third user is not the service's: refused.
         #expect(chown(directory + "/state.json", 62000, 62000) == 0)
@@ -73,6 +74,59 @@ import Testing
     @Test func aDirectoryOthersMayWriteIsRefused() throws {
         try FileIO.makeDirectory(directory)
         #expect(chmod(directory, 0o777) == 0)
-        #expect(throws: FileIO.Error.self) { try StateLock(directory: directory) }
+        #expect(throws: FileIO.Error.self) { try StateLock(directory: directory, role: "test") }
+    }
+}
+
+@Suite struct StateLockTests {
+    let directory = temporaryDirectory()
+
+    @Test func theHolderIsNamedWithItsRole() throws {
+        let lock = try StateLock(directory: directory, role: "sync")
+        let holder = try #require(try StateLock.holder(directory: directory))
+        #expect(holder.pid == getpid())
+        #expect(holder.role == "sync")
+        #expect(holder.daemonPID == nil, "a one-shot command is never taken for the daemon")
+        #expect("\(holder)".contains("hostup-routed sync (pid \(getpid()))"))
+        withExtendedLifetime(lock) {}
+    }
+
+    @Test func aDaemonRoleIsBelievedOnlyForAHostupRoutedProcess() throws {
+        // This test process claims to be the daemon, but it does not run hostup-routed.
+        #expect(StateLock.Held(pid: getpid(), role: StateLock.daemonRole).daemonPID == nil)
+        #expect(StateLock.Held(pid: nil, role: StateLock.daemonRole).daemonPID == nil)
+        #expect(StateLock.Held(pid: 999_999_999, role: StateLock.daemonRole).daemonPID == nil)
+    }
+
+    @Test func aOneShotWaitsForAnotherThenGivesUpNamingIt() async throws {
+        let first = try StateLock(directory: directory, role: "sync")
+        await #expect {
+            _ = try await StateLock.acquire(directory: directory, role: "cleanup", patience: .milliseconds(300))
+        } throws: { error in
+            (error as? StateLock.Held)?.role == "sync"
+        }
+        withExtendedLifetime(first) {}
+    }
+
+    @Test func aOneShotGetsTheLockOnceTheOtherReleasesIt() async throws {
+        let holder = Mutex<StateLock?>(try StateLock(directory: directory, role: "sync"))
+        let release = Task {
+            try await Task.sleep(for: .milliseconds(300))
+            holder.withLock { $0 = nil }
+        }
+        let second = try await StateLock.acquire(directory: directory, role: "cleanup", patience: .seconds(5))
+        #expect(try StateLock.holder(directory: directory)?.role == "cleanup")
+        try await release.value
+        withExtendedLifetime(second) {}
+    }
+
+    @Test func theDaemonIsNotWaitedFor() async throws {
+        let daemon = try StateLock(directory: directory, role: StateLock.daemonRole)
+        let started = ContinuousClock.now
+        await #expect(throws: StateLock.Held.self) {
+            _ = try await StateLock.acquire(directory: directory, role: "sync", patience: .seconds(30))
+        }
+        #expect(ContinuousClock.now - started < .seconds(5), "the daemon is asked, not waited for")
+        withExtendedLifetime(daemon) {}
     }
 }
