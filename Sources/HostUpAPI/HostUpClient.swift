@@ -235,9 +235,10 @@ extension HostUpClient {
                 cause: error
             )
         } catch is RequestDeadlineExceeded {
+            let (seconds, attoseconds) = timeout.components
+            let limit = attoseconds == 0 ? "\(seconds) s" : "\(seconds * 1000 + attoseconds / 1_000_000_000_000_000) ms"
             throw HostUpAPIError(
-                code: .transport,
-                message: "\(method) \(path): no complete answer within \(timeout.components.seconds) s")
+                code: .transport, message: "\(method) \(path): timed out: no complete answer within \(limit)")
         } catch {
             if Task.isCancelled { throw CancellationError() }
             let failure = TransportFailure(error)

@@ -68,12 +68,17 @@ public actor Agent {
         do {
             self.state = try store.load()
         } catch {
-            // A state file that cannot be read must not disable the agent: set it aside and start afresh.
-            // Ownership is then known from IFA_PROTO and the routes' protocol (Linux >= 5.18); the cache of the
-            // last valid answer is lost until the next one.
+            // A state file that cannot be read (damaged, or written by a newer version) must not disable the agent,
+            // nor make it forget what it set: what still reads of it (routes, sysctl originals, owned addresses for
+            // kernels without IFA_PROTO, the uplink) is kept, the file is set aside, and until two valid answers
+            // confirm what is routed here nothing is removed.
+            var salvaged = PersistedState.salvage(store.contents() ?? [])
             let aside = try store.setAside()
-            logger.error("\(error); moved it to \(aside) and starting with an empty state")
-            self.state = PersistedState()
+            salvaged.recovery = PersistedState.Recovery(since: now())
+            let kept = "\(salvaged.routes.count) routes, \(salvaged.savedSysctls.count) saved sysctls"
+            logger.error(
+                "\(error); moved it to \(aside) and kept what still reads of it (\(kept)); nothing is removed until two answers confirm")
+            self.state = salvaged
         }
         if let vpsID = state.vpsID { self.logger[metadataKey: LogKeys.vpsID] = "\(vpsID)" }
     }
@@ -183,6 +188,17 @@ public actor Agent {
         }
         state.routes = next
         state.refusals = answer.outcome.refusals.map(\.description)
+        if var recovery = state.recovery {
+            if let first = recovery.firstAnswer {
+                if time.timeIntervalSince(first) >= Double(Self.removalConfirmationDelay.components.seconds) {
+                    state.recovery = nil
+                    logger.notice("a second valid answer confirmed the state; removals resume")
+                }
+            } else {
+                recovery.firstAnswer = time
+                state.recovery = recovery
+            }
+        }
         return next.filter { $0.missingSince != nil }.count
     }
 
@@ -219,7 +235,10 @@ public actor Agent {
         let snapshot = SysctlSnapshot.read(
             from: kernel, desired: desired, saved: state.savedSysctls, interfaces: links,
             networkdManaged: networkdManaged(observed.links))
-        let plan = Planner.plan(desired: desired, observed: observed, owned: state.ownership, sysctls: snapshot)
+        var plan = Planner.plan(desired: desired, observed: observed, owned: state.ownership, sysctls: snapshot)
+        if state.recovery != nil {
+            plan = Self.withoutRemovals(plan, saved: state.savedSysctls)
+        }
         interfaces = Array(Set(desired.addresses.map(\.interface) + desired.routes.compactMap(\.interface))).sorted()
         guard !dryRun else { return Reconciled(plan: plan, report: nil, problems: problems) }
         // Conflicts with hand-made objects, deferrals, notices and binding problems: logged once each while they
@@ -258,6 +277,26 @@ public actor Agent {
         }
         try store.save(state)
         return Reconciled(plan: plan, report: report, problems: problems)
+    }
+
+    /// `plan` without anything that removes or restores: while the state is being recovered, what is routed here
+    /// is unknown, so objects and sysctls stay as they are; every saved original is kept.
+    static func withoutRemovals(_ plan: Plan, saved: [SavedSysctl]) -> Plan {
+        var kept = plan
+        let originals = Set(saved)
+        kept.operations = plan.operations.filter { operation in
+            switch operation {
+            case .removeAddress, .removeRoute:
+                return false
+            case .setSysctl(let name, let interface, let value):
+                return !originals.contains(SavedSysctl(name, interface: interface, value: value))
+            case .addAddress, .replaceAddress, .addRoute, .replaceRoute:
+                return true
+            }
+        }
+        let newKeys = Set(plan.savedSysctls.map(\.key))
+        kept.savedSysctls = (plan.savedSysctls + saved.filter { !newKeys.contains($0.key) }).sorted()
+        return kept
     }
 
     /// Logs `route-applied` once for each route whose objects the kernel now holds: nothing of it failed, waits

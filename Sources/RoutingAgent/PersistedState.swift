@@ -34,12 +34,46 @@ public struct PersistedState: Codable, Sendable, Equatable {
     public var lastError: String?
     /// Refusals of the last valid answer, as lines.
     public var refusals: [String] = []
+    /// Set when the state file could not be read and was set aside: what is routed here is unknown, so nothing is
+    /// removed (no object, no sysctl restore) until two valid answers, at least 2 s apart, confirm it.
+    public var recovery: Recovery?
+
+    /// An unknown state being confirmed.
+    public struct Recovery: Codable, Sendable, Equatable {
+        /// When the unreadable file was set aside.
+        public var since: Date
+        /// When the first valid answer after that came.
+        public var firstAnswer: Date?
+
+        public init(since: Date, firstAnswer: Date? = nil) {
+            self.since = since
+            self.firstAnswer = firstAnswer
+        }
+    }
 
     public init() {}
 
     private enum CodingKeys: String, CodingKey {
         case version, vpsID, routes, ownership, savedSysctls, uplink, lastSync, lastAttempt, lastStepEnd, steps, lastError
-        case refusals
+        case refusals, recovery
+    }
+
+    /// What can still be read of a state file that does not decode (a damaged file, or a future version): each
+    /// field on its own, and in lists each entry on its own; whatever does not read is left empty.
+    ///
+    /// - Parameter bytes: The file's content.
+    /// - Returns: The salvaged state (`version` 1).
+    public static func salvage(_ bytes: [UInt8]) -> PersistedState {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        guard let salvaged = try? decoder.decode(Salvage.self, from: Data(bytes)) else { return PersistedState() }
+        var state = PersistedState()
+        state.vpsID = salvaged.vpsID
+        state.routes = salvaged.routes.compactMap(\.value)
+        state.ownership = OwnershipRecord(addresses: Set(salvaged.ownedAddresses.compactMap(\.value)))
+        state.savedSysctls = salvaged.savedSysctls.compactMap(\.value)
+        state.uplink = salvaged.uplink
+        return state
     }
 
     public init(from decoder: any Decoder) throws {
@@ -56,6 +90,39 @@ public struct PersistedState: Codable, Sendable, Equatable {
         steps = try container.decodeIfPresent(Int.self, forKey: .steps) ?? 0
         lastError = try container.decodeIfPresent(String.self, forKey: .lastError)
         refusals = try container.decode([String].self, forKey: .refusals)
+        recovery = try container.decodeIfPresent(Recovery.self, forKey: .recovery)
+    }
+}
+
+/// The lenient reading behind ``PersistedState/salvage(_:)``.
+private struct Salvage: Decodable {
+    var vpsID: String?
+    var routes: [Lenient<AppliedRoute>] = []
+    var ownedAddresses: [Lenient<OwnedAddress>] = []
+    var savedSysctls: [Lenient<SavedSysctl>] = []
+    var uplink: String?
+
+    private enum CodingKeys: String, CodingKey { case vpsID, routes, ownership, savedSysctls, uplink }
+    private enum OwnershipKeys: String, CodingKey { case addresses }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        vpsID = (try? container.decodeIfPresent(String.self, forKey: .vpsID)) ?? nil
+        uplink = (try? container.decodeIfPresent(String.self, forKey: .uplink)) ?? nil
+        routes = (try? container.decodeIfPresent([Lenient<AppliedRoute>].self, forKey: .routes)) ?? []
+        savedSysctls = (try? container.decodeIfPresent([Lenient<SavedSysctl>].self, forKey: .savedSysctls)) ?? []
+        if let ownership = try? container.nestedContainer(keyedBy: OwnershipKeys.self, forKey: .ownership) {
+            ownedAddresses = (try? ownership.decodeIfPresent([Lenient<OwnedAddress>].self, forKey: .addresses)) ?? []
+        }
+    }
+}
+
+/// One list entry that may not decode: `nil` then, and the list goes on.
+private struct Lenient<Value: Decodable>: Decodable {
+    var value: Value?
+
+    init(from decoder: any Decoder) {
+        value = try? Value(from: decoder)
     }
 }
 

@@ -56,6 +56,11 @@ public struct StateStore: Sendable {
         }
     }
 
+    /// The file's bytes as they are, for ``PersistedState/salvage(_:)``; `nil` when they cannot be read.
+    public func contents() -> [UInt8]? {
+        try? CheckedDirectory(directory, create: false).read(Self.fileName)
+    }
+
     /// Renames an unreadable `state.json` to `state.json.bad`, replacing an older one.
     ///
     /// - Returns: The new path.

@@ -159,8 +159,66 @@ func temporaryDirectory() -> String {
         try FileIO.makeDirectory(directory)
         try FileIO.writeAtomically(Array("{\"version\": 1, \"routes\": 7}".utf8), to: directory + "/state.json")
         let agent = try makeAgent()
-        #expect(await agent.state == PersistedState())
+        #expect(await agent.state.routes.isEmpty)
+        #expect(await agent.state.recovery == PersistedState.Recovery(since: clock.now))
         #expect(try FileIO.readText(directory + "/state.json.bad").contains("\"routes\": 7"))
         #expect(throws: FileIO.Error.self) { try FileIO.read(directory + "/state.json") }
+    }
+
+    /// A newer version's file, or a damaged one: what still reads is kept (the originals above all), and nothing is
+    /// removed until two valid answers confirm what is routed here.
+    @Test func whatStillReadsOfAnUnreadableStateFileIsKept() async throws {
+        try FileIO.makeDirectory(directory)
+        let text = """
+            {"version": 2, "vpsID": "\(selfID)", "uplink": "eth0", "lastSync": "not a date",
+             "routes": [{"id": "r1", "prefix": "2001:db8:1000:10::/64"}, {"id": 5}, {"id": "r2", "prefix": "zz"}],
+             "savedSysctls": [{"name": "forwarding", "interface": "all", "value": 0}, {"name": 1},
+                              {"name": "ip_nonlocal_bind", "value": 0}],
+             "ownership": {"addresses": [{"interface": "lo", "address": "2001:db8:1000:10::1", "prefixLength": 128}]}}
+            """
+        try FileIO.writeAtomically(Array(text.utf8), to: directory + "/state.json")
+        let agent = try makeAgent()
+        let state = await agent.state
+        #expect(state.routes.map(\.id) == ["r1"])
+        #expect(state.savedSysctls == [
+            SavedSysctl(.forwarding, interface: "all", value: 0), SavedSysctl(.nonlocalBind, interface: nil, value: 0),
+        ])
+        #expect(state.ownership.addresses.count == 1)
+        #expect(state.uplink == "eth0")
+        #expect(state.vpsID == selfID)
+        #expect(state.recovery != nil)
+
+        // One valid answer is not enough; a second one at least 2 s later ends the recovery.
+        await agent.absorb(answer([route("r1", "2001:db8:1000:10::/64")]))
+        #expect(await agent.state.recovery != nil)
+        clock.advance(seconds: 1)
+        await agent.absorb(answer([route("r1", "2001:db8:1000:10::/64")]))
+        #expect(await agent.state.recovery != nil)
+        clock.advance(seconds: 1.5)
+        await agent.absorb(answer([route("r1", "2001:db8:1000:10::/64")]))
+        #expect(await agent.state.recovery == nil)
+    }
+
+    @Test func whileRecoveringNothingIsRemovedOrRestored() throws {
+        let lo = try IPv6Address("2001:db8:1000:10::1")
+        let route = Netlink.Route(destination: try IPv6Prefix("2001:db8:1000:10::/64"), type: .local, table: .local, routeProtocol: .hostup, outputInterface: 1)
+        let address = InterfaceAddress(ifindex: 1, address: lo, prefixLength: 128, addressProtocol: .hostup)
+        let saved = [SavedSysctl(.forwarding, interface: "all", value: 0), SavedSysctl(.acceptRA, interface: "eth0", value: 1)]
+        let plan = Plan(
+            operations: [
+                .setSysctl(.acceptRA, interface: "eth1", value: 2),
+                .addAddress(address, interface: "lo"),
+                .removeRoute(route, interface: "lo"),
+                .removeAddress(address, interface: "lo"),
+                .setSysctl(.forwarding, interface: "all", value: 0),
+                .setSysctl(.acceptRA, interface: "eth0", value: 1),
+            ],
+            savedSysctls: [SavedSysctl(.acceptRA, interface: "eth1", value: 1)])
+        let kept = Agent.withoutRemovals(plan, saved: saved)
+        #expect(kept.operations.map(\.description) == [
+            "sysctl -w net.ipv6.conf.eth1.accept_ra=2",
+            "ip -6 address add 2001:db8:1000:10::1/128 dev lo proto hostup",
+        ])
+        #expect(Set(kept.savedSysctls) == Set(saved + [SavedSysctl(.acceptRA, interface: "eth1", value: 1)]))
     }
 }
