@@ -4,6 +4,11 @@
 #   2. `systemd-analyze security --offline=true` exposure is at most 2.0; the figure is printed.
 #   3. journalctl compiles the catalog, and it has an entry for every MESSAGE_ID in
 #      Sources/SystemdIntegration/JournalMessageID.swift.
+#   4. No ordering cycle: with the unit enabled as its [Install] section says (links in TARGET.wants/ next to it),
+#      `systemd-analyze verify` of the unit and of a consumer ordered After=/Wants=network-online.target (what the
+#      README tells users to write) reports no "ordering cycle"; and the check can fail: a consumer ordered
+#      Before=hostup-routed.service and After=network-online.target, a cycle with the unit's
+#      Before=network-online.target, must be reported. (scripts/test-boot.sh checks the same in a booted system.)
 # Exit 0 when all pass, 1 when one fails, 77 (skipped) when systemd-analyze is not installed.
 # Needs no running systemd (works where systemd is installed but is not PID 1, as in CI).
 set -uo pipefail
@@ -88,6 +93,62 @@ else
         count=$(printf '%s\n' "$ids" | wc -l)
         echo "check-unit: ok   journalctl --update-catalog: $count message ids, all in $CATALOG"
     fi
+fi
+
+# 4. ordering cycles. verify adds the directory of the units it is given to the unit path, so enablement links
+# made there count; it starts each unit's transaction in test mode, which reports and breaks an ordering cycle
+# ("Found ordering cycle on ...") without failing: the output is what tells.
+order=$scratch/order
+mkdir -p "$order"
+cp "$scratch/hostup-routed.service" "$order/"
+for kind in WantedBy:wants RequiredBy:requires; do
+    # shellcheck disable=SC2013 # the targets are separated by spaces, not lines
+    for target in $(sed -n "s/^${kind%%:*}=//p" "$UNIT"); do
+        mkdir -p "$order/$target.${kind#*:}"
+        ln -sf ../hostup-routed.service "$order/$target.${kind#*:}/hostup-routed.service"
+    done
+done
+cat >"$order/routed-consumer.service" <<'EOF'
+[Unit]
+Description=a service that needs the routed addresses when it starts
+Wants=network-online.target
+After=network-online.target
+
+[Service]
+Type=oneshot
+ExecStart=/bin/true
+EOF
+cat >"$order/routed-cyclic.service" <<'EOF'
+[Unit]
+Description=deliberately cyclic: before hostup-routed, after network-online.target
+Wants=network-online.target
+After=network-online.target
+Before=hostup-routed.service
+
+[Service]
+Type=oneshot
+ExecStart=/bin/true
+EOF
+cycles=
+for unit in hostup-routed.service routed-consumer.service; do
+    out=$(systemd-analyze verify --man=no "$order/$unit" 2>&1)
+    if printf '%s\n' "$out" | grep -q 'ordering cycle'; then
+        cycles="$cycles $unit"
+        printf '%s\n' "$out"
+    fi
+done
+cyclic_output=$(systemd-analyze verify --man=no "$order/routed-cyclic.service" 2>&1)
+if [ -n "$cycles" ]; then
+    echo "check-unit: FAIL systemd-analyze verify reports an ordering cycle for:$cycles"
+    failures=$((failures + 1))
+elif ! printf '%s\n' "$cyclic_output" | grep -q 'Found ordering cycle'; then
+    echo "check-unit: FAIL a deliberately cyclic consumer was not reported, so the ordering check cannot fail:"
+    printf '%s\n' "$cyclic_output"
+    failures=$((failures + 1))
+else
+    echo "check-unit: ok   systemd-analyze verify: no ordering cycle with the unit enabled" \
+        "(WantedBy=$(sed -n 's/^WantedBy=//p' "$UNIT" | paste -sd' ')) and a consumer After=network-online.target;" \
+        "a deliberate cycle is reported"
 fi
 
 exit $((failures == 0 ? 0 : 1))
