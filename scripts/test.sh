@@ -5,6 +5,9 @@
 #   3. scripts/test-in-netns.sh         the netlink integration tests inside a fresh network namespace
 #   4. scripts/e2e.sh                   end to end: agent + API simulator in network namespaces
 #   5. scripts/e2e-forwarding.sh        forwarding and accept_ra with a real router (radvd) in network namespaces
+#   ...                                 the command line, systemd integration and unit checks, then the .deb
+#                                       (packaging/build-deb, once): scripts/test-deb.sh in a chroot and
+#                                       scripts/test-boot.sh under a booted systemd (systemd-nspawn)
 # Later steps still run when an earlier test step fails (not when the build fails). Prints a summary; exits 1
 # when any step failed. A skipped end-to-end run (not root, no `ip netns`) counts as a failure when CI is set,
 # since CI must prove the namespace tiers.
@@ -73,7 +76,16 @@ step "end to end" scripts/e2e.sh
 step "forwarding with a real router" scripts/e2e-forwarding.sh
 step "systemd integration" scripts/e2e-systemd.sh
 step "systemd unit" scripts/check-unit.sh
-step "package" scripts/test-deb.sh
+# One .deb for both package tiers (each builds its own when DEB is not set). Without dpkg-buildpackage they skip.
+build_deb() {
+    DEB=$(packaging/build-deb | tail -n 1) && [ -f "$DEB" ] && export DEB
+}
+if [ -n "${DEB:-}" ] || ! command -v dpkg-buildpackage >/dev/null || step "build package" build_deb; then
+    step "package" scripts/test-deb.sh
+    step "booted systemd" scripts/test-boot.sh
+else
+    SUMMARY+=("NOT RUN  package, booted systemd (packaging/build-deb failed)")
+fi
 
 summary
 [ "$FAILURES" = 0 ]
