@@ -33,19 +33,32 @@ public struct LogfmtLogHandler: LogHandler {
         StandardError.write(line + "\n")
     }
 
+    /// `value` as a logfmt value: quoted when it holds a space, `"`, `=`, `\` or a control character; `"` and
+    /// `\` escaped, `\n` as `\n`, `\t` as `\t`, and every other control character (C0, DEL, C1: an ESC from an API
+    /// string could drive the reader's terminal) as `\xNN` or `\u{NNNN}`.
     static func quoted(_ value: String) -> String {
-        let needsQuotes = value.isEmpty || value.contains(where: { $0 == " " || $0 == "\"" || $0 == "=" || $0 == "\n" || $0 == "\\" })
+        let needsQuotes =
+            value.isEmpty
+            || value.unicodeScalars.contains { $0 == " " || $0 == "\"" || $0 == "=" || $0 == "\\" || isControl($0) }
         guard needsQuotes else { return value }
         var escaped = ""
-        for character in value {
-            switch character {
+        for scalar in value.unicodeScalars {
+            switch scalar {
             case "\"": escaped += "\\\""
             case "\\": escaped += "\\\\"
             case "\n": escaped += "\\n"
-            default: escaped.append(character)
+            case "\t": escaped += "\\t"
+            case _ where isControl(scalar):
+                let hex = String(scalar.value, radix: 16)
+                escaped += scalar.value < 0x100 ? "\\x" + (hex.count == 1 ? "0" : "") + hex : "\\u{\(hex)}"
+            default: escaped.unicodeScalars.append(scalar)
             }
         }
         return "\"\(escaped)\""
+    }
+
+    private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
     }
 }
 

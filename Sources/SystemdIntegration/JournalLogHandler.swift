@@ -53,6 +53,7 @@ public struct JournalLogHandler: LogHandler {
     /// - `PRIORITY`: the syslog level 0–7 of ``priority(of:)``.
     /// - `MESSAGE_ID`: when the `hostup.event` metadata value has a ``JournalMessageID``.
     /// - `SYSLOG_IDENTIFIER`, `CODE_FILE`, `CODE_LINE`, `CODE_FUNC`.
+    /// - Control characters other than newline and tab in the message and the values are written as `\xNN`.
     /// - The merged metadata (provider, then handler, then record; later wins), sorted by key. A key is upper-cased
     ///   with `.` and `-` turned into `_`. Keys that do not then form a valid journal field name (`A–Z`, `0–9`,
     ///   `_`, not starting with a digit or `_`, at most 64 characters) or that would repeat one of the fields above
@@ -63,7 +64,7 @@ public struct JournalLogHandler: LogHandler {
         merged.merge(event.metadata ?? [:]) { _, new in new }
 
         var fields = [
-            "MESSAGE=\(event.message)",
+            "MESSAGE=\(Self.escapingControlCharacters("\(event.message)"))",
             "PRIORITY=\(Self.priority(of: event.level))",
         ]
         if let kind = merged[JournalMessageID.eventMetadataKey], let id = JournalMessageID(event: "\(kind)") {
@@ -75,9 +76,30 @@ public struct JournalLogHandler: LogHandler {
         fields.append("CODE_FUNC=\(event.function)")
         for key in merged.keys.sorted() {
             guard let name = Self.fieldName(forMetadataKey: key) else { continue }
-            fields.append("\(name)=\(merged[key]!)")
+            fields.append("\(name)=\(Self.escapingControlCharacters("\(merged[key]!)"))")
         }
         return fields
+    }
+
+    /// `text` with every control character but newline and tab (C0, DEL, C1) written as `\xNN`: strings from the
+    /// API or the config (an ESC from a paste, a terminal sequence) reach the journal as text, never as control
+    /// codes for whoever reads it with `journalctl`.
+    static func escapingControlCharacters(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: isEscaped) else { return text }
+        var escaped = ""
+        for scalar in text.unicodeScalars {
+            if isEscaped(scalar) {
+                let hex = String(scalar.value, radix: 16)
+                escaped += "\\x" + (hex.count == 1 ? "0" : "") + hex
+            } else {
+                escaped.unicodeScalars.append(scalar)
+            }
+        }
+        return escaped
+    }
+
+    private static func isEscaped(_ scalar: Unicode.Scalar) -> Bool {
+        scalar != "\n" && scalar != "\t" && (scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value))
     }
 
     /// The syslog priority of a swift-log level, as journald's `PRIORITY` field takes it (`syslog(3)`).

@@ -104,6 +104,17 @@ struct JournalLogHandlerTests {
         #expect(fields.contains("HOSTUP_PREFIX=a\nb"))
     }
 
+    /// A route id or label from the API, or a config value, with terminal control codes in it.
+    @Test(arguments: [
+        ("route \u{1B}[31mred\u{1B}[0m", "route \\x1b[31mred\\x1b[0m"), ("a\rb", "a\\x0db"), ("bell\u{07}", "bell\\x07"),
+        ("nul\u{0}", "nul\\x00"), ("del\u{7F}", "del\\x7f"), ("csi\u{9B}", "csi\\x9b"), ("tab\tok", "tab\tok"),
+    ])
+    func escapesControlCharacters(raw: String, escaped: String) {
+        let fields = JournalLogHandler(label: "x").fields(for: event(.warning, "\(raw)", metadata: ["hostup.route_id": "\(raw)"]))
+        #expect(fields.contains("MESSAGE=\(escaped)"))
+        #expect(fields.contains("HOSTUP_ROUTE_ID=\(escaped)"))
+    }
+
     @Test func skipsKeysThatAreNotJournalFieldNames() {
         let fields = fieldMap(
             JournalLogHandler(label: "x").fields(
