@@ -152,6 +152,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Test and development only: random and mutated inputs for the parsers of untrusted input
+        // (scripts/fuzz.sh). Never packaged.
+        .executableTarget(
+            name: "HostUpRoutedFuzz",
+            dependencies: ["Netlink", "HostUpAPI", "RoutingAgent"],
+            swiftSettings: swiftSettings
+        ),
+
         .testTarget(name: "IPv6AddressingTests", dependencies: ["IPv6Addressing"], swiftSettings: swiftSettings),
         .testTarget(
             name: "NetlinkTests",

@@ -76,6 +76,7 @@ step "end to end" scripts/e2e.sh
 step "forwarding with a real router" scripts/e2e-forwarding.sh
 step "systemd integration" scripts/e2e-systemd.sh
 step "systemd unit" scripts/check-unit.sh
+step "fuzzing (20 s a target)" scripts/fuzz.sh document netlink
 # One .deb for both package tiers (each builds its own when DEB is not set). Without dpkg-buildpackage they skip.
 build_deb() {
     DEB=$(packaging/build-deb | tail -n 1) && [ -f "$DEB" ] && export DEB

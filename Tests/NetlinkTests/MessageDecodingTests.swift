@@ -235,4 +235,17 @@ import Testing
         let message = try #require(RawMessage(bytes: RTNetlinkRequest.replaceRoute(route).encode(sequence: 6)))
         #expect(Route(message: message) == route)
     }
+
+    /// Found by scripts/fuzz.sh: libmnl's `mnl_nlmsg_ok()` casts `nlmsg_len` to int, so a length of 2^31 or more
+    /// passed its bounds check and the reader went gigabytes past the datagram (a segfault).
+    @Test(arguments: [UInt32(0xFFFF_FFF0), 0x8000_0000, 0x7FFF_FFFF, 0x1000, 17, 15, 0])
+    func aMessageLongerThanTheDatagramEndsTheWalk(length: UInt32) {
+        let first = Array(Fixture.ackSuccess)
+        var second = [UInt8](repeating: 0, count: 20)
+        withUnsafeBytes(of: length.littleEndian) { second.replaceSubrange(0..<4, with: $0) }
+        second[4] = 2  // NLMSG_ERROR
+        let outcome = (first + second).withUnsafeBytes { MessageReader.read($0, portID: 0) }
+        #expect(outcome.messages.count == (length == 17 ? 2 : 1))
+        #expect((first + second).withUnsafeBytes { MessageReader.wellFormedPrefix($0) } == first.count + (length == 17 ? 20 : 0))
+    }
 }

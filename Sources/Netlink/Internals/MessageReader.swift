@@ -26,7 +26,11 @@ enum MessageReader {
     ///   - datagram: The bytes `recvfrom` returned.
     ///   - portID: Our port id; messages addressed elsewhere stop the walk (libmnl answers `ESRCH`).
     static func read(_ datagram: UnsafeRawBufferPointer, portID: UInt32) -> ReadOutcome {
-        guard let base = datagram.baseAddress, datagram.count > 0 else {
+        // NOTE: mnl_nlmsg_ok() compares `(int)nlh->nlmsg_len <= len`, so an nlmsg_len of 2^31 or more passes as a
+        // negative number, and libmnl (and RawMessage) would then read gigabytes past the datagram. Only the
+        // messages that really fit are handed to libmnl.
+        let count = wellFormedPrefix(datagram)
+        guard let base = datagram.baseAddress, count > 0 else {
             return ReadOutcome()
         }
         let context = Context()
@@ -53,7 +57,7 @@ enum MessageReader {
             controlCallbacks.withUnsafeMutableBufferPointer { callbacks in
                 mnl_cb_run2(
                     base,
-                    datagram.count,
+                    count,
                     0,
                     portID,
                     data,
@@ -68,9 +72,22 @@ enum MessageReader {
             // mnl_cb_run2 stops at the first NLM_F_DUMP_INTR message (EINTR) or a foreign port id
             // (ESRCH). The rest of the datagram is only scanned for interruptions and ends, so the
             // caller knows when the interrupted dump is over and can redo it.
-            scanControl(base, count: datagram.count, into: &outcome)
+            scanControl(base, count: count, into: &outcome)
         }
         return outcome
+    }
+
+    /// How many leading bytes of `datagram` hold whole messages: each header complete, its `nlmsg_len` at least a
+    /// header and within what is left (compared as the unsigned number it is), walked at 4-byte alignment.
+    static func wellFormedPrefix(_ datagram: UnsafeRawBufferPointer) -> Int {
+        let headerLength = NetlinkConstant.headerLength
+        var offset = 0
+        while datagram.count - offset >= headerLength {
+            let length = Int(datagram.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+            guard length >= headerLength, length <= datagram.count - offset else { break }
+            offset += min(cmnl_align(length), datagram.count - offset)
+        }
+        return offset
     }
 
     private static func scanControl(_ base: UnsafeRawPointer, count: Int, into outcome: inout ReadOutcome) {
