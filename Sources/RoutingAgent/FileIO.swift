@@ -34,6 +34,11 @@ package enum FileIO {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw Error(path: path, operation: "open", errno: errno) }
         defer { close(fd) }
+        return try readAll(fd, path: path, limit: limit)
+    }
+
+    /// Reads `fd` to its end (at most `limit` bytes). read(2), retried on `EINTR`.
+    static func readAll(_ fd: Int32, path: String, limit: Int) throws(FileIO.Error) -> [UInt8] {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 16 << 10)
         while true {
@@ -49,6 +54,23 @@ package enum FileIO {
         return bytes
     }
 
+    /// Writes all of `bytes` to `fd`, then fsync(2)s it; closes `fd` either way. write(2), retried on `EINTR`.
+    static func writeAllAndClose(_ fd: Int32, _ bytes: [UInt8], path: String) throws(FileIO.Error) {
+        defer { close(fd) }
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { buffer in
+                write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+            }
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw Error(path: path, operation: "write", errno: errno)
+            }
+            offset += written
+        }
+        if fsync(fd) != 0 { throw Error(path: path, operation: "fsync", errno: errno) }
+    }
+
     /// Reads a whole file as UTF-8 text.
     package static func readText(_ path: String) throws(FileIO.Error) -> String {
         String(decoding: try read(path), as: UTF8.self)
@@ -61,25 +83,7 @@ package enum FileIO {
         let temporary = path + ".tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
         guard fd >= 0 else { throw Error(path: temporary, operation: "open", errno: errno) }
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { buffer in
-                write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-            }
-            if written < 0 {
-                if errno == EINTR { continue }
-                let saved = errno
-                close(fd)
-                throw Error(path: temporary, operation: "write", errno: saved)
-            }
-            offset += written
-        }
-        if fsync(fd) != 0 {
-            let saved = errno
-            close(fd)
-            throw Error(path: temporary, operation: "fsync", errno: saved)
-        }
-        close(fd)
+        try writeAllAndClose(fd, bytes, path: temporary)
         guard rename(temporary, path) == 0 else { throw Error(path: path, operation: "rename", errno: errno) }
         let directory = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
         let directoryFD = open(directory.isEmpty ? "." : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
@@ -192,19 +196,7 @@ package final class CheckedDirectory {
     package func read(_ name: String, limit: Int = 4 << 20) throws(FileIO.Error) -> [UInt8] {
         let fd = try openFile(name, flags: O_RDONLY)
         defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 16 << 10)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw FileIO.Error(path: path + "/" + name, operation: "read", errno: errno)
-            }
-            if count == 0 { break }
-            bytes.append(contentsOf: chunk[0..<count])
-            if bytes.count > limit { throw FileIO.Error(path: path + "/" + name, operation: "read", errno: EFBIG) }
-        }
-        return bytes
+        return try FileIO.readAll(fd, path: path + "/" + name, limit: limit)
     }
 
     /// Replaces `name` atomically: writes a fresh `name.tmp` (whatever was there is unlinked first, and the new
@@ -215,25 +207,7 @@ package final class CheckedDirectory {
             throw FileIO.Error(path: path + "/" + temporary, operation: "unlink", errno: errno)
         }
         let fd = try openFile(temporary, flags: O_WRONLY | O_CREAT | O_EXCL, mode: mode)
-        var offset = 0
-        while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { buffer in
-                write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-            }
-            if written < 0 {
-                if errno == EINTR { continue }
-                let saved = errno
-                close(fd)
-                throw FileIO.Error(path: path + "/" + temporary, operation: "write", errno: saved)
-            }
-            offset += written
-        }
-        if fsync(fd) != 0 {
-            let saved = errno
-            close(fd)
-            throw FileIO.Error(path: path + "/" + temporary, operation: "fsync", errno: saved)
-        }
-        close(fd)
+        try FileIO.writeAllAndClose(fd, bytes, path: path + "/" + temporary)
         try rename(temporary, to: name)
         _ = fsync(descriptor)
     }
