@@ -169,7 +169,8 @@ package final class CheckedDirectory {
     /// - Throws: `FileIO.Error`: `ELOOP` for a symbolic link; a refusal when it is not a regular file, has more than
     ///   one hard link, or is owned by someone other than the directory's owner and root.
     package func openFile(_ name: String, flags: Int32, mode: mode_t = 0o600) throws(FileIO.Error) -> Int32 {
-        let fd = openat(descriptor, name, flags | O_NOFOLLOW | O_CLOEXEC, mode)
+        // O_NONBLOCK: a FIFO planted under the name must not block the open (it has no effect on regular files).
+        let fd = openat(descriptor, name, flags | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, mode)
         guard fd >= 0 else { throw FileIO.Error(path: path + "/" + name, operation: "open", errno: errno) }
         var info = stat()
         guard fstat(fd, &info) == 0 else {

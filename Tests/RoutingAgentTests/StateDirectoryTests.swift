@@ -71,6 +71,23 @@ import Testing
         #expect(throws: StateStore.Error.self) { try StateStore(directory: directory).load() }
     }
 
+    /// Other kinds of file planted under the names: a FIFO (whose open would block), a directory, a dangling link.
+    @Test(arguments: ["fifo", "directory", "dangling"])
+    func otherKindsOfFileAreRefusedWithoutBlocking(kind: String) throws {
+        try FileIO.makeDirectory(directory)
+        for name in ["state.json", "lock"] {
+            let path = directory + "/" + name
+            switch kind {
+            case "fifo": #expect(mkfifo(path, 0o600) == 0)
+            case "directory": try FileIO.makeDirectory(path)
+            default: #expect(symlink(outside + "/nowhere", path) == 0)
+            }
+        }
+        #expect(throws: StateStore.Error.self) { try StateStore(directory: directory).load() }
+        #expect(throws: (any Error).self) { try StateLock(directory: directory, role: "test") }
+        #expect(throws: (any Error).self) { try StateLock.holder(directory: directory) }
+    }
+
     @Test func aDirectoryOthersMayWriteIsRefused() throws {
         try FileIO.makeDirectory(directory)
         #expect(chmod(directory, 0o777) == 0)
