@@ -208,7 +208,7 @@ public struct PollService: Service {
         guard !routes.isEmpty else { return }
         if atStart {
             logger.notice(
-                "applying the last valid state (\(routes.count) routes) from the state file before the first API answer",
+                "applying the last valid state (\(routes.count == 1 ? "1 route" : "\(routes.count) routes")) from the state file before the first API answer",
                 metadata: [LogKeys.event: "\(AgentEvent.stateRestored.rawValue)"])
         }
         do {
