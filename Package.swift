@@ -44,6 +44,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // TOML 1.0 parsing that reports every problem with its line and never traps: no C, no Foundation.
+        .target(
+            name: "TOMLParsing",
+            swiftSettings: swiftSettings
+        ),
+
         // rtnetlink over libmnl, plus the IPv6 sysctls under /proc/sys.
         .target(
             name: "Netlink",
@@ -161,6 +167,7 @@ let package = Package(
         ),
 
         .testTarget(name: "IPv6AddressingTests", dependencies: ["IPv6Addressing"], swiftSettings: swiftSettings),
+        .testTarget(name: "TOMLParsingTests", dependencies: ["TOMLParsing"], swiftSettings: swiftSettings),
         .testTarget(
             name: "NetlinkTests",
             dependencies: ["Netlink", "IPv6Addressing"],
