@@ -21,7 +21,6 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
-        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // C interop: only Netlink/Internals imports CMnl.
@@ -102,12 +101,12 @@ let package = Package(
             name: "RoutingAgent",
             dependencies: [
                 "IPv6Addressing",
+                "TOMLParsing",
                 "Netlink",
                 "HostUpAPI",
                 "Reconciliation",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "TOMLKit", package: "TOMLKit"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -1,108 +1,70 @@
 import IPv6Addressing
 import Reconciliation
-import TOMLKit
+import TOMLParsing
 
 extension AgentConfiguration {
     /// Reads, validates and completes the configuration.
     ///
-    /// The file is TOML (DESIGN.md "Config"); every key is optional and an empty or missing file at the default
-    /// path is a working config. Each top-level key can be overridden by `HOSTUP_ROUTED_<KEY>` (upper case), e.g.
+    /// The file is TOML 1.0; every key is optional and an empty or missing file at the default path is a working
+    /// config. Each top-level key can be overridden by `HOSTUP_ROUTED_<KEY>` (upper case), e.g.
     /// `HOSTUP_ROUTED_POLL_INTERVAL=10s`. The state directory falls back to `$STATE_DIRECTORY` (systemd's
     /// `StateDirectory=`), then `/var/lib/hostup-routed`.
     ///
+    /// - Important: No file content, however broken, stops the process: every problem is a ``ConfigurationError``.
     /// - Parameters:
     ///   - path: The config file. A missing file is an error unless it is ``defaultPath``.
     ///   - environment: The process environment (`HOSTUP_ROUTED_*`, `STATE_DIRECTORY`).
     /// - Returns: The validated configuration.
-    /// - Throws: ``ConfigurationError`` naming the key and, for file values, the line: a TOML syntax error, an
-    ///   unknown key, a value of the wrong type, or a value outside what the key allows.
+    /// - Throws: ``ConfigurationError`` naming the key and, for file values, the line: a TOML syntax error (key
+    ///   `syntax`, with the column in the message), an unknown key, a value of the wrong type, or a value outside
+    ///   what the key allows.
     public static func load(path: String, environment: [String: String]) throws -> AgentConfiguration {
-        let text: String
+        let bytes: [UInt8]
         do {
-            text = try FileIO.readText(path)
+            bytes = try FileIO.read(path)
         } catch let error where error.isNotFound && path == defaultPath {
-            text = ""
+            bytes = []
         } catch {
             throw ConfigurationError(key: "config", message: "cannot read \(error)")
         }
-        return try parse(text, file: path, environment: environment)
+        return try parse(bytes, file: path, environment: environment)
     }
 
     /// Validates a config document given as text; see ``load(path:environment:)``.
     public static func parse(_ text: String, file: String, environment: [String: String]) throws -> AgentConfiguration {
-        let locator = TOMLKeyLocator(text: text)
-        var raw: ConfigFile
-        do {
-            raw = try TOMLDecoder(strictDecoding: true).decode(ConfigFile.self, from: text)
-        } catch let error as TOMLParseError {
-            throw ConfigurationError(
-                key: "syntax", file: file, line: error.source.begin.line, message: error.description)
-        } catch let error as UnexpectedKeysError {
-            let path = error.keys.values.first.map { $0.map { $0.intValue.map(String.init) ?? $0.stringValue } } ?? []
-            let key = renderKey(path)
-            throw ConfigurationError(
-                key: key, file: file, line: locator.line(of: path),
-                message: "unknown key (known: \(ConfigFile.CodingKeys.allCases.map(\.rawValue).joined(separator: ", ")); bindings take \(ConfigFile.BindingEntry.CodingKeys.allCases.map(\.rawValue).joined(separator: ", ")))")
-        } catch let error as DecodingError {
-            let (path, message) = describe(error)
-            throw ConfigurationError(key: renderKey(path), file: file, line: locator.line(of: path), message: message)
-        }
+        try parse(Array(text.utf8), file: file, environment: environment)
+    }
 
-        for key in ConfigFile.CodingKeys.allCases where key != .bindings {
+    /// Validates a config document given as bytes, which must be UTF-8; see ``load(path:environment:)``.
+    public static func parse(_ bytes: [UInt8], file: String, environment: [String: String]) throws -> AgentConfiguration
+    {
+        let document: TOMLTable
+        do {
+            document = try TOMLTable(parsing: bytes)
+        } catch let error as TOMLError {
+            throw ConfigurationError(
+                key: "syntax",
+                file: file,
+                line: error.position.line,
+                message: "\(error.message) (column \(error.position.column))"
+            )
+        }
+        var raw = try ConfigFile(document, file: file)
+        for key in ConfigFile.Key.allCases where key != .bindings {
             let variable = "HOSTUP_ROUTED_" + key.rawValue.uppercased()
             if let value = environment[variable] {
                 raw.set(key, to: value)
-                locator.overridden[key.rawValue] = variable
+                raw.overridden[key] = variable
             }
         }
-        return try raw.validated(file: file, locator: locator, environment: environment)
-    }
-
-    private static func renderKey(_ path: [String]) -> String {
-        var rendered = ""
-        for component in path {
-            if let index = Int(component) {
-                rendered += "[\(index)]"
-            } else {
-                rendered += rendered.isEmpty ? component : "." + component
-            }
-        }
-        return rendered.isEmpty ? "config" : rendered
-    }
-
-    private static func describe(_ error: DecodingError) -> ([String], String) {
-        func path(_ context: DecodingError.Context) -> [String] {
-            context.codingPath.map { $0.intValue.map(String.init) ?? $0.stringValue }
-        }
-        var keyPath: [String]
-        switch error {
-        case .typeMismatch(_, let context), .valueNotFound(_, let context), .dataCorrupted(let context):
-            keyPath = path(context)
-        case .keyNotFound(let key, let context):
-            // Every key is optional, so TOMLKit's "not found" means "present with another type".
-            keyPath = path(context)
-            if keyPath.last != key.stringValue { keyPath.append(key.stringValue) }
-        @unknown default:
-            keyPath = []
-        }
-        return (keyPath, "expected \(expectedType(of: keyPath.last ?? ""))")
-    }
-
-    /// What a key's value must be, in words.
-    private static func expectedType(of key: String) -> String {
-        switch key {
-        case "forwarding", "nonlocal_bind": "true or false"
-        case "split": "an integer"
-        case "bindings": "an array of tables ([[bindings]])"
-        case "poll_interval": "a string such as \"30s\""
-        default: Int(key) != nil ? "a table" : "a string"
-        }
+        return try raw.validated(file: file, environment: environment)
     }
 }
 
-/// The config file exactly as written: every key optional, strings kept raw until validation.
-struct ConfigFile: Decodable {
-    enum CodingKeys: String, CodingKey, CaseIterable {
+/// The config file exactly as written: every key optional, strings kept raw until validation, and the line of
+/// each key kept for error messages.
+struct ConfigFile {
+    enum Key: String, CaseIterable {
         case apiURL = "api_url"
         case vpsID = "vps_id"
         case tokenFile = "token_file"
@@ -111,18 +73,42 @@ struct ConfigFile: Decodable {
         case stateDirectory = "state_dir"
         case nonlocalBind = "nonlocal_bind"
         case bindings
+
+        /// What the key's value must be, in words.
+        var expected: String {
+            switch self {
+            case .pollInterval: "a string such as \"30s\""
+            case .bindings: "an array of tables ([[bindings]])"
+            case .nonlocalBind: "true or false"
+            default: "a string"
+            }
+        }
     }
 
-    struct BindingEntry: Decodable {
-        enum CodingKeys: String, CodingKey, CaseIterable {
+    struct BindingEntry {
+        enum Key: String, CaseIterable {
             case match, mode, interface, host, split, forwarding
+
+            /// What the key's value must be, in words.
+            var expected: String {
+                switch self {
+                case .forwarding: "true or false"
+                case .split: "an integer"
+                default: "a string"
+                }
+            }
         }
+
         var match: String?
         var mode: String?
         var interface: String?
         var host: String?
         var split: Int?
         var forwarding: Bool?
+        /// The line of this binding's `[[bindings]]` header, or of its `{` in an inline array.
+        var line: Int
+        /// The line of each key written in this binding.
+        var lines: [Key: Int] = [:]
     }
 
     var apiURL: String?
@@ -131,12 +117,99 @@ struct ConfigFile: Decodable {
     var pollInterval: String?
     var uplink: String?
     var stateDirectory: String?
-    var nonlocalBind: Bool?
-    /// `HOSTUP_ROUTED_NONLOCAL_BIND`, checked in ``validated(file:locator:environment:)``.
-    var nonlocalBindOverride: String? = nil
+    /// `nonlocal_bind` as written: a boolean in the file, or the text of `HOSTUP_ROUTED_NONLOCAL_BIND`.
+    var nonlocalBind: String?
     var bindings: [BindingEntry]?
+    /// The line of each top-level key written in the file.
+    var lines: [Key: Int] = [:]
+    /// Top-level keys whose value came from an environment variable, and that variable's name.
+    var overridden: [Key: String] = [:]
 
-    mutating func set(_ key: CodingKeys, to value: String) {
+    /// Reads the keys of a parsed document; an unknown key or a value of the wrong type is an error naming its line.
+    init(_ document: TOMLTable, file: String) throws {
+        func unknown(_ key: String, line: Int) -> ConfigurationError {
+            ConfigurationError(
+                key: key,
+                file: file,
+                line: line,
+                message:
+                    "unknown key (known: \(Key.allCases.map(\.rawValue).joined(separator: ", ")); bindings take \(BindingEntry.Key.allCases.map(\.rawValue).joined(separator: ", ")))"
+            )
+        }
+        for entry in document.entries {
+            let line = entry.position.line
+            guard let key = Key(rawValue: entry.key) else { throw unknown(Self.quoted(entry.key), line: line) }
+            lines[key] = line
+            let wrongType = ConfigurationError(
+                key: key.rawValue,
+                file: file,
+                line: line,
+                message: "expected \(key.expected)"
+            )
+            if key == .nonlocalBind {
+                guard case .boolean(let value) = entry.value else { throw wrongType }
+                set(key, to: value ? "true" : "false")
+                continue
+            }
+            guard key == .bindings else {
+                guard case .string(let value) = entry.value else { throw wrongType }
+                set(key, to: value)
+                continue
+            }
+            guard case .array(let elements) = entry.value else { throw wrongType }
+            bindings = []
+            for (index, element) in elements.enumerated() {
+                guard case .table(let table) = element else {
+                    throw ConfigurationError(
+                        key: "bindings[\(index)]",
+                        file: file,
+                        line: line,
+                        message: "expected a table"
+                    )
+                }
+                var binding = BindingEntry(line: table.position.line)
+                for field in table.entries {
+                    let name = "bindings[\(index)].\(Self.quoted(field.key))"
+                    guard let fieldKey = BindingEntry.Key(rawValue: field.key) else {
+                        throw unknown(name, line: field.position.line)
+                    }
+                    binding.lines[fieldKey] = field.position.line
+                    let wrongType = ConfigurationError(
+                        key: name,
+                        file: file,
+                        line: field.position.line,
+                        message: "expected \(fieldKey.expected)"
+                    )
+                    switch (fieldKey, field.value) {
+                    case (.match, .string(let value)): binding.match = value
+                    case (.mode, .string(let value)): binding.mode = value
+                    case (.interface, .string(let value)): binding.interface = value
+                    case (.host, .string(let value)): binding.host = value
+                    case (.split, .integer(let value)):
+                        guard let split = Int(exactly: value) else { throw wrongType }
+                        binding.split = split
+                    case (.forwarding, .boolean(let value)): binding.forwarding = value
+                    default: throw wrongType
+                    }
+                }
+                bindings?.append(binding)
+            }
+        }
+    }
+
+    /// `key` as TOML would need it written: bare when it can be, else quoted with control characters escaped, so
+    /// that an unknown key from the file cannot put a line end or an escape sequence into a log line.
+    static func quoted(_ key: String) -> String {
+        let isBare =
+            !key.isEmpty
+            && key.unicodeScalars.allSatisfy {
+                ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "_"
+                    || $0 == "-"
+            }
+        return isBare ? key : "\"" + key.unicodeScalars.map { $0.escaped(asASCII: false) }.joined() + "\""
+    }
+
+    mutating func set(_ key: Key, to value: String) {
         switch key {
         case .apiURL: apiURL = value
         case .vpsID: vpsID = value
@@ -144,19 +217,17 @@ struct ConfigFile: Decodable {
         case .pollInterval: pollInterval = value
         case .uplink: uplink = value
         case .stateDirectory: stateDirectory = value
-        case .nonlocalBind: nonlocalBindOverride = value
+        case .nonlocalBind: nonlocalBind = value
         case .bindings: break
         }
     }
 
-    func validated(file: String, locator: TOMLKeyLocator, environment: [String: String]) throws -> AgentConfiguration {
-        func error(_ key: String, _ message: String, binding: Int? = nil) -> ConfigurationError {
-            if binding == nil, let variable = locator.overridden[key] {
+    func validated(file: String, environment: [String: String]) throws -> AgentConfiguration {
+        func error(_ key: Key, _ message: String) -> ConfigurationError {
+            if let variable = overridden[key] {
                 return ConfigurationError(key: variable, message: message)
             }
-            let path = binding.map { ["bindings", String($0), key] } ?? [key]
-            let rendered = binding.map { "bindings[\($0)].\(key)" } ?? key
-            return ConfigurationError(key: rendered, file: file, line: locator.line(of: path), message: message)
+            return ConfigurationError(key: key.rawValue, file: file, line: lines[key], message: message)
         }
 
         var configuration = AgentConfiguration()
@@ -164,36 +235,45 @@ struct ConfigFile: Decodable {
             let trimmed = apiURL.hasSuffix("/") ? String(apiURL.dropLast()) : apiURL
             switch APIEndpoint.check(trimmed) {
             case .success: configuration.apiURL = trimmed
-            case .failure(let reason): throw error("api_url", reason.description)
+            case .failure(let reason): throw error(.apiURL, reason.description)
             }
         }
         if let vpsID {
-            guard !vpsID.isEmpty, vpsID.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") })
-            else { throw error("vps_id", "\"\(vpsID)\" is not a VPS id (letters, digits, '_' and '-', e.g. vps_01hxa3b4c5d6e7f8g9h0j1k2m5)") }
+            guard !vpsID.isEmpty,
+                vpsID.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") })
+            else {
+                throw error(
+                    .vpsID,
+                    "\"\(vpsID)\" is not a VPS id (letters, digits, '_' and '-', e.g. vps_01hxa3b4c5d6e7f8g9h0j1k2m5)"
+                )
+            }
             configuration.vpsID = vpsID
         }
         if let tokenFile {
-            guard tokenFile.hasPrefix("/") else { throw error("token_file", "\"\(tokenFile)\" is not an absolute path") }
+            guard tokenFile.hasPrefix("/") else { throw error(.tokenFile, "\"\(tokenFile)\" is not an absolute path") }
             configuration.tokenFile = tokenFile
         }
         if let pollInterval {
             guard let interval = Duration(configText: pollInterval) else {
-                throw error("poll_interval", "\"\(pollInterval)\" is not a duration (use e.g. \"500ms\", \"30s\", \"5m\")")
+                throw error(
+                    .pollInterval,
+                    "\"\(pollInterval)\" is not a duration (use e.g. \"500ms\", \"30s\", \"5m\")"
+                )
             }
             guard interval >= .seconds(1), interval <= .seconds(86400) else {
-                throw error("poll_interval", "\(pollInterval) is outside 1s...24h")
+                throw error(.pollInterval, "\(pollInterval) is outside 1s...24h")
             }
             configuration.pollInterval = interval
         }
         if let uplink {
             guard InterfaceName.isValid(uplink) else {
-                throw error("uplink", "\"\(uplink)\" is not an interface name (1-15 characters, no '/', ':' or spaces)")
+                throw error(.uplink, "\"\(uplink)\" is not an interface name (1-15 characters, no '/', ':' or spaces)")
             }
             configuration.uplink = uplink
         }
         if let stateDirectory {
             guard stateDirectory.hasPrefix("/") else {
-                throw error("state_dir", "\"\(stateDirectory)\" is not an absolute path")
+                throw error(.stateDirectory, "\"\(stateDirectory)\" is not an absolute path")
             }
             configuration.stateDirectory = stateDirectory
         } else if let fromSystemd = environment["STATE_DIRECTORY"], !fromSystemd.isEmpty {
@@ -201,62 +281,74 @@ struct ConfigFile: Decodable {
             configuration.stateDirectory = String(fromSystemd.split(separator: ":").first ?? "")
         }
 
-        if let nonlocalBindOverride {
-            switch nonlocalBindOverride {
-            case "true", "1", "yes": configuration.nonlocalBind = true
-            case "false", "0", "no": configuration.nonlocalBind = false
-            default: throw error("nonlocal_bind", "\"\(nonlocalBindOverride)\" is not true or false")
-            }
-        } else if let nonlocalBind {
-            configuration.nonlocalBind = nonlocalBind
+        switch nonlocalBind {
+        case nil: break
+        case "true", "1", "yes": configuration.nonlocalBind = true
+        case "false", "0", "no": configuration.nonlocalBind = false
+        case let text?: throw error(.nonlocalBind, "\"\(text)\" is not true or false")
         }
 
         for (index, entry) in (bindings ?? []).enumerated() {
-            configuration.bindings.append(try entry.validated(index: index) { key, message in
-                error(key, message, binding: index)
-            })
+            configuration.bindings.append(
+                try entry.validated { key, message in
+                    ConfigurationError(
+                        key: "bindings[\(index)].\(key.rawValue)",
+                        file: file,
+                        line: entry.lines[key] ?? entry.line,
+                        message: message
+                    )
+                }
+            )
         }
         return configuration
     }
 }
 
 extension ConfigFile.BindingEntry {
-    func validated(index: Int, error: (String, String) -> ConfigurationError) throws -> Binding {
+    func validated(error: (Key, String) -> ConfigurationError) throws -> Binding {
         let match = self.match ?? "*"
-        guard !match.isEmpty else { throw error("match", "is empty (use \"*\", a route id, a label or a prefix)") }
+        guard !match.isEmpty else { throw error(.match, "is empty (use \"*\", a route id, a label or a prefix)") }
         let modeText = self.mode ?? "anyip"
         guard let mode = Binding.Mode(rawValue: modeText) else {
-            throw error("mode", "\"\(modeText)\" is not a mode (anyip, address or route)")
+            throw error(.mode, "\"\(modeText)\" is not a mode (anyip, address or route)")
         }
         if let interface {
             guard InterfaceName.isValid(interface) else {
-                throw error("interface", "\"\(interface)\" is not an interface name (1-15 characters, no '/', ':' or spaces)")
+                throw error(
+                    .interface,
+                    "\"\(interface)\" is not an interface name (1-15 characters, no '/', ':' or spaces)"
+                )
             }
-            if mode == .anyip { throw error("interface", "is not used by mode anyip (it always uses lo)") }
+            if mode == .anyip { throw error(.interface, "is not used by mode anyip (it always uses lo)") }
         } else if mode != .anyip {
-            throw error("interface", "is required for mode \(modeText)")
+            throw error(.interface, "is required for mode \(modeText)")
         }
         var host = IPv6Address(high: 0, low: 1)
         if let hostText = self.host {
-            guard mode == .address else { throw error("host", "is only used by mode address") }
+            guard mode == .address else { throw error(.host, "is only used by mode address") }
             do {
                 host = try IPv6Address(hostText)
             } catch let parseError {
-                throw error("host", "\"\(hostText)\" is not an IPv6 host part: \(parseError)")
+                throw error(.host, "\"\(hostText)\" is not an IPv6 host part: \(parseError)")
             }
             guard host.high >> 48 == 0 else {
-                throw error("host", "\(host) does not fit in the host part of even a /48 (use e.g. ::1 or ::a:1)")
+                throw error(.host, "\(host) does not fit in the host part of even a /48 (use e.g. ::1 or ::a:1)")
             }
             guard host != .unspecified else {
-                throw error("host", ":: is the subnet-router anycast address (RFC 4291 2.6.1); use e.g. ::1")
+                throw error(.host, ":: is the subnet-router anycast address (RFC 4291 2.6.1); use e.g. ::1")
             }
         }
         if let split {
-            guard (49...64).contains(split) else { throw error("split", "\(split) is not a child length in 49...64") }
+            guard (49...64).contains(split) else { throw error(.split, "\(split) is not a child length in 49...64") }
         }
         return Binding(
-            match: match, mode: mode, interface: interface, host: host, split: split,
-            forwarding: forwarding ?? false)
+            match: match,
+            mode: mode,
+            interface: interface,
+            host: host,
+            split: split,
+            forwarding: forwarding ?? false
+        )
     }
 }
 
@@ -265,53 +357,5 @@ enum InterfaceName {
     static func isValid(_ name: String) -> Bool {
         !name.isEmpty && name.utf8.count <= 15 && name != "." && name != ".."
             && !name.contains(where: { $0 == "/" || $0 == ":" || $0.isWhitespace })
-    }
-}
-
-/// Finds the line of a key in a TOML text, for error messages (TOMLKit reports lines only for syntax errors).
-final class TOMLKeyLocator {
-    private let lines: [Substring]
-    /// Top-level keys whose value came from an environment variable, and that variable's name.
-    var overridden: [String: String] = [:]
-
-    init(text: String) {
-        lines = text.split(separator: "\n", omittingEmptySubsequences: false)
-    }
-
-    /// The 1-based line of `path` (`["poll_interval"]` or `["bindings", "1", "mode"]`), or `nil` if not found.
-    func line(of path: [String]) -> Int? {
-        guard let first = path.first else { return nil }
-        if first == "bindings" {
-            var seen = -1
-            var inTarget = false
-            let wanted = path.count > 1 ? Int(path[1]) ?? 0 : 0
-            for (number, raw) in lines.enumerated() {
-                let line = raw.drop(while: { $0 == " " || $0 == "\t" })
-                if line.hasPrefix("[[bindings]]") {
-                    seen += 1
-                    inTarget = seen == wanted
-                    if inTarget && path.count <= 2 { return number + 1 }
-                    continue
-                }
-                if line.hasPrefix("[") { inTarget = false }
-                if inTarget, path.count > 2, isAssignment(line, to: path[2]) { return number + 1 }
-            }
-            if path.count > 2 { return line(of: Array(path.prefix(2))) }
-            return nil
-        }
-        for (number, raw) in lines.enumerated() {
-            let line = raw.drop(while: { $0 == " " || $0 == "\t" })
-            if line.hasPrefix("[") { break }
-            if isAssignment(line, to: first) { return number + 1 }
-        }
-        return nil
-    }
-
-    private func isAssignment(_ line: Substring, to key: String) -> Bool {
-        for candidate in [key, "\"\(key)\""] where line.hasPrefix(candidate) {
-            let rest = line.dropFirst(candidate.count).drop(while: { $0 == " " || $0 == "\t" })
-            if rest.hasPrefix("=") { return true }
-        }
-        return false
     }
 }

@@ -1,3 +1,4 @@
+import FoundationEssentials
 import IPv6Addressing
 import Reconciliation
 import Testing
@@ -148,6 +149,29 @@ import Testing
         }
     }
 
+    @Test func readsInlineBindingsWithTheirLines() throws {
+        let configuration = try parse("bindings = [\n  { match = \"*\", mode = \"anyip\" },\n]\n")
+        #expect(configuration.bindings.map(\.mode) == [.anyip])
+        let error = try #require(configurationError("bindings = [\n  { mode = \"route\" },\n]\n"))
+        #expect(error.key == "bindings[0].interface")
+        #expect(error.line == 2)
+    }
+
+    @Test(arguments: [
+        Case(text: "bindings = 5\n", key: "bindings", line: 1, mentions: "[[bindings]]"),
+        Case(text: "\n[bindings]\nmode = \"anyip\"\n", key: "bindings", line: 2, mentions: "[[bindings]]"),
+        Case(text: "bindings = [\"x\"]\n", key: "bindings[0]", line: 1, mentions: "expected a table"),
+        Case(text: "[[bindings]]\nsplit = 64.0\n", key: "bindings[0].split", line: 2, mentions: "an integer"),
+        Case(text: "[[bindings]]\n[bindings.extra]\n", key: "bindings[0].extra", line: 2, mentions: "unknown key"),
+        Case(text: "[server]\nport = 1\n", key: "server", line: 1, mentions: "unknown key"),
+        Case(text: "\n\"a\\u001bb\" = 1\n", key: "\"a\\u{1B}b\"", line: 2, mentions: "unknown key"),
+        Case(text: "[[bindings]]\n'x y' = 1\n", key: "bindings[0].\"x y\"", line: 2, mentions: "unknown key"),
+        Case(text: "uplink = \"eth0\"\nuplink = \"eth1\"\n", key: "syntax", line: 2, mentions: "already defined at line 1"),
+    ])
+    func wrongShapesNameTheKeyAndLine(_ testCase: Case) throws {
+        try errorsNameTheKeyAndLine(testCase)
+    }
+
     @Test func missingFileAtTheDefaultPathIsEmptyElsewhereAnError() throws {
         #expect(throws: ConfigurationError.self) {
             try AgentConfiguration.load(path: "/nonexistent/hostup-routed.toml", environment: [:])
@@ -271,5 +295,78 @@ import Testing
             tokenFile: nil, environment: ["CREDENTIALS_DIRECTORY": directory, "HOSTUP_API_TOKEN": "from-env"])
         #expect(token.secret == "from-credential")
         #expect(token.source == "credential hostup-api-token")
+    }
+}
+
+/// Config texts that once stopped the process (TOMLKit 0.6.0's bundled toml++ asserted on `[[[x]]`), and their
+/// neighbours: each must be a ``ConfigurationError`` naming the line, from text and from a file.
+@Suite struct HostileConfigurationTests {
+    struct Input: Sendable, CustomTestStringConvertible {
+        var name: String
+        var bytes: [UInt8]
+        var line: Int
+        var testDescription: String { name }
+
+        init(_ name: String, _ text: String, line: Int) {
+            self.init(name, Array(text.utf8), line: line)
+        }
+
+        init(_ name: String, _ bytes: [UInt8], line: Int) {
+            self.name = name
+            self.bytes = bytes
+            self.line = line
+        }
+    }
+
+    static let megabyte = String(repeating: "x", count: 1 << 20)
+
+    static let inputs: [Input] = [
+        Input("[[[x]]", "poll_interval = \"30s\"\n[[[x]]\n", line: 2),
+        Input("[[x]", "[[x]\n", line: 1),
+        Input("[x", "# comment\n\n[x", line: 3),
+        Input("a = [", "a = [", line: 1),
+        Input("a = \"\\u", "a = \"\\u", line: 1),
+        Input("10000 nested [", "a = " + String(repeating: "[", count: 10_000), line: 1),
+        Input("10000 nested [ as headers", String(repeating: "[", count: 10_000), line: 1),
+        Input("10000 nested inline tables", "a = " + String(repeating: "{ b = ", count: 10_000), line: 1),
+        Input("NUL byte", Array("uplink = \"eth0\"\nmode\0 = 1\n".utf8), line: 2),
+        Input("invalid UTF-8", Array("\n\nuplink = \"eth".utf8) + [0xFF, 0x22, 0x0A], line: 3),
+        Input("1 MB unterminated line", "uplink = \"" + megabyte, line: 1),
+        Input("[[[x]] after a 1 MB comment", "# " + megabyte + "\n[[[x]]\n", line: 2),
+        Input("integer overflow", "[[bindings]]\nsplit = 99999999999999999999\n", line: 2),
+        Input("UTF-16", [0xFF, 0xFE, 0x61, 0x00], line: 1),
+    ]
+
+    @Test(arguments: inputs)
+    func isASyntaxErrorNamingTheLine(_ input: Input) throws {
+        let error = try #require(throws: ConfigurationError.self) {
+            try AgentConfiguration.parse(input.bytes, file: "config.toml", environment: [:])
+        }
+        #expect(error.key == "syntax")
+        #expect(error.line == input.line, "\(error.description.prefix(200))")
+        #expect(error.description.hasPrefix("config.toml:\(input.line): syntax: "))
+    }
+
+    @Test(arguments: inputs)
+    func isASyntaxErrorNamingTheLineWhenLoaded(_ input: Input) throws {
+        let directory = temporaryDirectory()
+        try FileIO.makeDirectory(directory)
+        let path = directory + "/config.toml"
+        // Not FileIO.writeAtomically: its fsync(2)s can block a test thread for long on a busy disk.
+        try Data(input.bytes).write(to: URL(filePath: path))
+        let error = try #require(throws: ConfigurationError.self) {
+            try AgentConfiguration.load(path: path, environment: [:])
+        }
+        #expect(error.key == "syntax")
+        #expect(error.file == path)
+        #expect(error.line == input.line, "\(error.description.prefix(200))")
+    }
+
+    @Test func aMegabyteValueIsReadAndJudged() throws {
+        let error = try #require(throws: ConfigurationError.self) {
+            try AgentConfiguration.parse("\nstate_dir = \"" + Self.megabyte + "\"\n", file: "config.toml", environment: [:])
+        }
+        #expect(error.key == "state_dir")
+        #expect(error.line == 2)
     }
 }
