@@ -165,6 +165,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Test only: prints what TOMLParsing makes of a document as toml-test's tagged JSON, for
+        // scripts/fuzz-toml.py. Never linked into the agent.
+        .executableTarget(
+            name: "TOMLTaggedJSONTool",
+            dependencies: ["TOMLParsing"],
+            swiftSettings: swiftSettings
+        ),
+
         .testTarget(name: "IPv6AddressingTests", dependencies: ["IPv6Addressing"], swiftSettings: swiftSettings),
         .testTarget(name: "TOMLParsingTests", dependencies: ["TOMLParsing"], swiftSettings: swiftSettings),
         .testTarget(

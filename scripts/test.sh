@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # test.sh: every test of hostup-routed, in order (run as root for the namespace tiers):
 #   1. swift build --build-tests
-#   2. swift test --skip-build          unit tests; the netlink integration tests skip in the host namespace
-#   3. scripts/test-in-netns.sh         the netlink integration tests inside a fresh network namespace
-#   4. scripts/e2e.sh                   end to end: agent + API simulator in network namespaces
-#   5. scripts/e2e-forwarding.sh        forwarding and accept_ra with a real router (radvd) in network namespaces
-#   ...                                 the command line, systemd integration and unit checks, then the .deb
+#   2. swift test --skip-build          unit tests (with the toml-test conformance suite from ../shared/toml-test or
+#                                       $TOML_TEST_DIR); the netlink integration tests skip in the host namespace
+#   3. scripts/fuzz-toml.py             the TOML parser differentially fuzzed against Python's tomllib (45 s, seed 1)
+#   4. scripts/test-in-netns.sh         the netlink integration tests inside a fresh network namespace
+#   5. scripts/e2e.sh                   end to end: agent + API simulator in network namespaces
+#   6. scripts/e2e-forwarding.sh        forwarding and accept_ra with a real router (radvd) in network namespaces
+#   ...                                 the command line, systemd integration and unit checks, scripts/fuzz.sh (the
+#                                       config loader, API document and netlink decoders, 20 s each), then the .deb
 #                                       (packaging/build-deb, once): scripts/test-deb.sh in a chroot and
 #                                       scripts/test-boot.sh under a booted systemd (systemd-nspawn)
 # Later steps still run when an earlier test step fails (not when the build fails). Prints a summary; exits 1
@@ -63,20 +66,21 @@ if ! step "build" swift build --build-tests; then
     exit 1
 fi
 step "unit tests" swift test --skip-build
+BIN=$(swift build --show-bin-path)
+export BIN
+step "TOML differential fuzz" python3 scripts/fuzz-toml.py --seconds 45 --seed 1
 if [ -x scripts/test-in-netns.sh ]; then
     step "netlink in netns" scripts/test-in-netns.sh
 else
     SUMMARY+=("FAIL  netlink in netns: scripts/test-in-netns.sh is missing or not executable")
     FAILURES=$((FAILURES + 1))
 fi
-BIN=$(swift build --show-bin-path)
-export BIN
 step "command line against the API simulator" scripts/cli-test.sh
 step "end to end" scripts/e2e.sh
 step "forwarding with a real router" scripts/e2e-forwarding.sh
 step "systemd integration" scripts/e2e-systemd.sh
 step "systemd unit" scripts/check-unit.sh
-step "fuzzing (20 s a target)" scripts/fuzz.sh document netlink
+step "fuzzing (20 s a target)" scripts/fuzz.sh config document netlink
 # One .deb for both package tiers (each builds its own when DEB is not set). Without dpkg-buildpackage they skip.
 build_deb() {
     DEB=$(packaging/build-deb | tail -n 1) && [ -f "$DEB" ] && export DEB
