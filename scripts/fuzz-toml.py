@@ -524,6 +524,9 @@ def run_batch(tool: str, inputs: list[bytes]) -> tuple[list[dict], str | None, s
             failure = f"exit status {process.returncode}" if process.returncode > 0 else f"signal {-process.returncode}"
     except subprocess.TimeoutExpired as expired:
         stdout, stderr, failure = expired.stdout or b"", expired.stderr or b"", f"no answer within {timeout:.0f} s"
+    except OSError as error:  # the tool is missing, or being rebuilt
+        print(f"fuzz-toml: cannot run {tool}: {error}", file=sys.stderr)
+        sys.exit(2)
     answers = [json.loads(line) for line in stdout.split(b"\n")[:-1]]
     return answers, failure, stderr.decode("utf-8", "replace")[-2000:]
 

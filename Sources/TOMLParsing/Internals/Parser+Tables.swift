@@ -29,7 +29,7 @@ extension Parser {
             // Each part but the last is a table one level deeper; the table checks refuse what is too deep, this
             // only stops reading a key that is certain to be refused.
             guard parts.count <= maximumDepth else {
-                throw error(.unsupported, "a key of more than \(maximumDepth) parts is not supported")
+                throw error(.unsupported, "a key of more than \(maximumDepth + 1) parts is not supported")
             }
             parts.append(try parseKeyPart())
             skipWhitespace()
@@ -127,7 +127,7 @@ extension Parser {
         var table = document
         for (number, part) in key.enumerated() {
             let isLast = number == key.count - 1
-            let path = render(key.prefix(number + 1))
+            var path: String { render(key.prefix(number + 1)) }
             guard let entry = table.entries[part.name] else {
                 if isLast && isArray {
                     let element = try newTable(.header, in: table, levels: 2, at: headerPosition, start: start)
@@ -233,13 +233,8 @@ extension Parser {
         skipWhitespace()
         // Check the key before reading the value, so that a duplicate is reported as such.
         var target = table
-        for (number, part) in key.dropLast().enumerated() {
-            target = try dottedTable(
-                part,
-                path: render(key.prefix(number + 1)),
-                in: target,
-                sectionNumber: sectionNumber
-            )
+        for number in key.indices.dropLast() {
+            target = try dottedTable(key, upTo: number, in: target, sectionNumber: sectionNumber)
         }
         guard let last = key.last else { throw error(.syntax, "expected a key") }
         if let existing = target.entries[last.name] {
@@ -253,13 +248,15 @@ extension Parser {
         target.insert(.value(value), for: last.name, at: last.position)
     }
 
-    /// The table `part` of a dotted key names inside `table`, made if absent.
+    /// The table part `number` of a dotted key names inside `table`, made if absent.
     private mutating func dottedTable(
-        _ part: KeyPart,
-        path: String,
+        _ key: [KeyPart],
+        upTo number: Int,
         in table: TableNode,
         sectionNumber: Int
     ) throws(TOMLError) -> TableNode {
+        let part = key[number]
+        var path: String { render(key.prefix(number + 1)) }
         guard let entry = table.entries[part.name] else {
             let child = try newTable(
                 .dotted(section: sectionNumber),

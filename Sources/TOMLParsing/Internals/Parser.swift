@@ -5,7 +5,9 @@
 /// or wrapping operators; and the only recursion (arrays and inline tables inside values, and turning the finished
 /// tree into values) is bounded by `maximumDepth`, which also bounds how many levels of tables headers and
 /// dotted keys can make. Configuration files are read by daemons that must survive a typo (a SIGHUP reload
-/// keeps the previous configuration), so "cannot trap" is a requirement, not a nicety.
+/// keeps the previous configuration), so "cannot trap" is a requirement, not a nicety. At the default limit (128),
+/// the deepest documents (inline tables in inline tables) took under 256 KiB of stack in a release build and under
+/// 1.5 MiB in a debug build, measured on x86_64; Linux gives the main thread and Swift's cooperative threads 8 MiB.
 struct Parser {
     let bytes: [UInt8]
     let maximumDepth: Int
