@@ -570,6 +570,47 @@ case_verify() {
     hr_log "deliberate cycle reported: $(grep -m1 'Found ordering cycle' "$HR_WORK/verify.log")"
 }
 
+# case_reload_typo: a typo appended to the config, then `systemctl reload`: the service stays active on its previous
+# config and the journal names the file, line and key; `systemctl restart` with that file fails with exit 78, and
+# systemd does not restart it in a loop (RestartPreventExitStatus=78). The good config is put back afterwards.
+case_reload_typo() {
+    local config=$ROOT/etc/hostup-routed/config.toml pid line status=0 since
+    cp "$config" "$HR_WORK/config.good"
+    pid=$(prop hostup-routed.service MainPID)
+    printf '\n[[[x]]\n' >>"$config"
+    line=$(wc -l <"$config")
+    since=$(in_ct date '+%Y-%m-%d %H:%M:%S')
+    if ! in_ct timeout 30 systemctl reload hostup-routed >"$HR_WORK/cmd.log" 2>&1; then
+        fail "systemctl reload with a typo exited non-zero: $(paste -sd' ' "$HR_WORK/cmd.log")"; status=1
+    fi
+    sleep 2
+    if [ "$status" = 0 ]; then
+        if [ "$(in_ct systemctl is-active hostup-routed)" != active ] || [ "$(prop hostup-routed.service MainPID)" != "$pid" ]; then
+            fail "after a reload with a typo the unit is $(in_ct systemctl is-active hostup-routed), main PID $(prop hostup-routed.service MainPID) (was $pid)"
+            status=1
+        elif ! in_ct journalctl -u hostup-routed --since "$since" -o cat | grep -q "/etc/hostup-routed/config.toml:$line: "; then
+            fail "the journal does not name config.toml:$line: $(in_ct journalctl -u hostup-routed --since "$since" -o cat | tail -n 3 | paste -sd'|')"
+            status=1
+        elif ! kernel_holds_p1; then
+            fail "after a reload with a typo the kernel lacks P1's objects"; status=1
+        fi
+    fi
+    if [ "$status" = 0 ]; then
+        in_ct timeout 60 systemctl restart hostup-routed >"$HR_WORK/cmd.log" 2>&1
+        sleep 8 # RestartSec=5s: a restart loop would have started again by now
+        local result restarts
+        result=$(prop hostup-routed.service ActiveState)/$(prop hostup-routed.service ExecMainStatus)
+        restarts=$(prop hostup-routed.service NRestarts)
+        hr_log "restart with the typo: ActiveState/ExecMainStatus = $result, NRestarts=$restarts"
+        [ "$result" = failed/78 ] || { fail "restart with a typo: ActiveState/ExecMainStatus = $result, want failed/78"; status=1; }
+    fi
+    cp "$HR_WORK/config.good" "$config"
+    in_ct systemctl reset-failed hostup-routed >/dev/null 2>&1
+    in_ct timeout 60 systemctl restart hostup-routed >"$HR_WORK/cmd.log" 2>&1 ||
+        { [ "$status" != 0 ] || fail "restart with the good config back failed"; status=1; }
+    return "$status"
+}
+
 case_shutdown() {
     # `systemctl stop`: the agent exits 0 on SIGTERM and leaves the kernel as it is.
     in_ct timeout 60 systemctl stop hostup-routed >"$HR_WORK/cmd.log" 2>&1 || {
@@ -647,6 +688,7 @@ if boot; then
     run_case "status" case_status
     run_case "journal" case_journal
     run_case "verify" case_verify
+    run_case "reload with a typo keeps the old config; restart exits 78 without a loop" case_reload_typo
     run_case "shutdown" case_shutdown
 else
     echo "not ok - boot: the container did not boot"
