@@ -71,7 +71,9 @@ public enum Planner {
         planning.planRemovals()
         let (sets, restores, originals, notices) = planSysctls(desired: desired, sysctls: sysctls)
         var deferred = planning.deferred
-        if desired.forwarding, !uplinkIsKnown(desired: desired, sysctls: sysctls) {
+        if desired.forwarding, !uplinkIsKnown(desired: desired, sysctls: sysctls),
+            sysctls.value(.forwarding, interface: "all") != 1
+        {
             deferred.append(
                 Deferral(
                     interface: desired.uplink ?? "the uplink (no IPv6 default route)",
@@ -202,6 +204,19 @@ private struct SysctlPlanning {
             }
             if !allWritten, let original = originals[all], allNow == original.value {
                 originals[all] = nil
+            }
+            // An interface created after the originals were saved has none: it was born with `default`'s value,
+            // which the agent's all.forwarding write had changed. It gets the value it would have been born with.
+            if allWritten, let bornWith = originals[SysctlKey(.forwarding, interface: "default")]?.value,
+                bornWith != allAfter
+            {
+                for interface in sysctls.interfaces
+                where originals[SysctlKey(.forwarding, interface: interface)] == nil
+                    && sysctls.value(.forwarding, interface: interface) != nil
+                {
+                    forwardingAfter[interface] = bornWith
+                    restores.append(.setSysctl(.forwarding, interface: interface, value: bornWith))
+                }
             }
             for original in originals.values.sorted() where original.name == .acceptRA {
                 guard let interface = original.interface, let current = sysctls.values[original.key] else { continue }

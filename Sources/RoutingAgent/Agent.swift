@@ -236,7 +236,8 @@ public actor Agent {
             from: kernel, desired: desired, saved: state.savedSysctls, interfaces: links,
             networkdManaged: networkdManaged(observed.links))
         var plan = Planner.plan(desired: desired, observed: observed, owned: state.ownership, sysctls: snapshot)
-        if state.recovery != nil {
+        // `cleanup` (explicit routes) is the admin's own teardown and removes what the agent owns even then.
+        if state.recovery != nil, routes == nil {
             plan = Self.withoutRemovals(plan, saved: state.savedSysctls)
         }
         interfaces = Array(Set(desired.addresses.map(\.interface) + desired.routes.compactMap(\.interface))).sorted()
@@ -246,10 +247,16 @@ public actor Agent {
         var current =
             plan.conflicts.map(\.description) + plan.deferred.map(\.description) + plan.notices
             + problems.map(\.description)
-        if desired.forwarding, let uplink, !hasDefaultRoute(uplink, in: observed) {
-            current.append(
-                "# notice: the uplink \(uplink) has no IPv6 default route now; forwarding and its accept_ra=2 stay, "
-                    + "so the next router advertisement brings the route back")
+        if desired.forwarding, let uplink {
+            if !links.contains(uplink) {
+                current.append(
+                    "# notice: the uplink \(uplink) does not exist; forwarding stays on. If the VPS's uplink has a new "
+                        + "name, set `uplink` in the config: until its accept_ra is 2 it ignores router advertisements")
+            } else if !hasDefaultRoute(uplink, in: observed) {
+                current.append(
+                    "# notice: the uplink \(uplink) has no IPv6 default route now; the agent keeps its accept_ra at 2 "
+                        + "while forwarding, so the next router advertisement brings the route back")
+            }
         }
         for line in current where !reportedProblems.contains(line) {
             logger.warning("\(line)")
@@ -268,7 +275,9 @@ public actor Agent {
         let report = PlanExecutor(kernel: kernel, logger: logger, routePrefixes: prefixes).apply(plan)
         state.ownership = report.ownership
         state.savedSysctls = report.savedSysctls
-        announceApplied(plan: plan, report: report, problems: problems)
+        if routes == nil {
+            announceApplied(plan: plan, report: report, problems: problems)
+        }
         lastReconcileFailed = !report.failed.isEmpty
         if lastReconcileFailed {
             state.lastError = "kernel: " + report.failed.map { "\($0.operation): \($0.error)" }.joined(separator: "; ")

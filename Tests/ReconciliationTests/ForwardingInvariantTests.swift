@@ -192,4 +192,32 @@ import Testing
         #expect(!plan.savedSysctls.contains { $0.interface == "veth1" })
         #expect(!plan.lines.contains { $0.contains("veth1") })
     }
+
+    @Test func anInterfaceCreatedWhileForwardingGetsTheValueItWouldHaveBeenBornWith() {
+        // default.forwarding was 1 before the agent: interfaces are born forwarding. One created while the agent
+        // held all.forwarding=1 has no saved original; after the restore it must still forward.
+        let kernel = Fixture.kernel()
+        kernel.setByAdmin(.forwarding, "default", 1)
+        let report = forwardingOn(kernel)
+        kernel.mutate { $0.links.append(Link(ifindex: 9, name: "wg1", isUp: true, isLowerUp: true)) }
+        kernel.setByAdmin(.forwarding, "wg1", 1)
+        let plan = Fixture.plan(.empty, on: kernel, owned: report.ownership, originals: report.savedSysctls)
+        #expect(plan.lines.contains("sysctl -w net.ipv6.conf.wg1.forwarding=1"))
+        let restored = Fixture.executor(kernel).apply(plan)
+        #expect(restored.failed.isEmpty)
+        #expect(kernel.sysctlValue(.forwarding, "all") == 0)
+        #expect(kernel.sysctlValue(.forwarding, "default") == 1)
+        #expect(kernel.sysctlValue(.forwarding, "wg1") == 1)
+        #expect(kernel.sysctlValue(.forwarding, "eth0") == 0)
+        #expect(kernel.sysctlValue(.acceptRA, "eth0") == 1)
+    }
+
+    @Test func noForwardingDeferralWhenForwardingIsAlreadyOn() {
+        let kernel = Fixture.kernel()
+        let report = forwardingOn(kernel)
+        let desired = Fixture.desired([Fixture.r1], Self.forwardingBinding, uplink: "nosuch0")
+        let plan = Fixture.plan(desired, on: kernel, owned: report.ownership, originals: report.savedSysctls)
+        #expect(plan.deferred.isEmpty)
+        #expect(plan.operations.isEmpty)
+    }
 }

@@ -165,6 +165,29 @@ final class SysctlKernel: NetworkKernel {
         #expect(result.plan.notices.contains { $0.contains("eth0 is managed by systemd-networkd") })
     }
 
+    @Test func whileRecoveringOnlyCleanupRestores() async throws {
+        // A newer version's state file: the originals still read; the kernel holds the agent's changes.
+        try FileIO.makeDirectory(directory)
+        let text = """
+            {"version": 9, "uplink": "eth0", "savedSysctls": [{"name": "forwarding", "interface": "all", "value": 0},
+             {"name": "accept_ra", "interface": "eth0", "value": 1}]}
+            """
+        try FileIO.writeAtomically(Array(text.utf8), to: directory + "/state.json")
+        let kernel = SysctlKernel()
+        try kernel.setSysctl(.acceptRA, 2, interface: "eth0")
+        try kernel.setSysctl(.forwarding, 1, interface: "all")
+        let agent = try makeAgent(kernel)
+        #expect(await agent.state.recovery != nil)
+        // The daemon's reconcile (no routes known yet) leaves everything as it is...
+        _ = try await agent.reconcile()
+        #expect(kernel.value(.forwarding, "all") == 1)
+        #expect(kernel.value(.acceptRA, "eth0") == 2)
+        // ...and `cleanup`, the admin's own teardown, restores the originals.
+        _ = try await agent.reconcile(routes: [])
+        #expect(kernel.value(.forwarding, "all") == 0)
+        #expect(kernel.value(.acceptRA, "eth0") == 1)
+    }
+
     static let lo = Link(ifindex: 1, name: "lo", isUp: true, isLowerUp: true, isLoopback: true)
     static let eth0 = Link(ifindex: 2, name: "eth0", isUp: true, isLowerUp: true)
     static let vpn0 = Link(ifindex: 5, name: "vpn0", isUp: true, isLowerUp: true)
