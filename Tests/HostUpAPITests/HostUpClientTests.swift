@@ -171,6 +171,21 @@ import Testing
         }
     }
 
+    /// SIGTERM cancels the daemon's loop: a request in flight must end with it, not wait for its 30 s deadline.
+    @Test(arguments: [SimulatedFault.Kind.hang, .slowBody])
+    func cancellationEndsARequestInFlight(kind: SimulatedFault.Kind) async throws {
+        try await withClient(requestTimeout: .seconds(30)) { client, state in
+            await state.injectFault(SimulatedFault(kind: kind, milliseconds: 200))
+            let started = ContinuousClock.now
+            let request = Task { try await client.routedIPv6State() }
+            try await Task.sleep(for: .milliseconds(300))
+            request.cancel()
+            await #expect(throws: (any Error).self) { _ = try await request.value }
+            #expect(ContinuousClock.now - started < .seconds(10), "the request outlived its cancellation")
+            await state.clearFaults()
+        }
+    }
+
     @Test func rateLimitCarriesRetryAfterAndReset() async throws {
         try await withClient { client, state in
             await state.injectFault(SimulatedFault(kind: .rateLimit, count: 1, retryAfterSeconds: 7))
