@@ -240,6 +240,24 @@ case_slow_body() {
     done
 }
 
+# case_list_escapes_control_characters: a label and a route id from the API with terminal control sequences in them
+# (ESC, BEL): `routes list` shows them escaped, and no raw control byte reaches the terminal.
+case_list_escapes_control_characters() {
+    local seed
+    seed=$(jq -cn --argjson dest "$(destinations_json)" --arg vps "$VPS" --arg pool_id "$POOL_ID" --arg pool "$POOL" \
+        '{destinations: $dest, pools: [{id: $pool_id, parentCidr: $pool,
+           routes: [{id: "ripv6rt_\u001b[31mred", prefix: "2001:db8:1000:10::/64", vpsId: $vps,
+                     label: "\u001b]0;pwned\u0007web"}]}]}')
+    reset "$seed" || return 1
+    cli routes list
+    expect_exit 0 || return 1
+    if LC_ALL=C grep -q $'[\x01-\x08\x0b-\x1f\x7f]' "$OUT" "$ERR"; then
+        fail "a raw control character reached the output: $(od -c "$OUT" | grep -m1 '033')"
+        return 1
+    fi
+    expect_out '\x1b]0;pwned\x07web' || return 1
+}
+
 # --- routes list -----------------------------------------------------------------------------------------------
 
 case_list_table() {
@@ -681,6 +699,7 @@ EOF
 run_case "routes list: pools, routes (deletable and why not) and destinations as a table" case_list_table
 run_case "a body trickled one byte every 5 s: routes list, routes create and pool allocate end within 32 s, exit 3" case_slow_body
 run_case "routes list --json: the API's body byte for byte" case_list_json_verbatim
+run_case "routes list: control characters in API strings are shown escaped" case_list_escapes_control_characters
 run_case "routes list: routed IPv6 unavailable, with the reason" case_list_unavailable
 run_case "pool allocate: allocates and prints the new pool" case_allocate_ok
 run_case "pool allocate: canAllocatePool says no (existing pool): reason, exit 2, no POST" case_allocate_gate_existing_pool

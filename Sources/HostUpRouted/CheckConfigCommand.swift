@@ -11,22 +11,22 @@ struct CheckConfigCommand: AsyncParsableCommand {
     func run() async throws {
         let wiring = try Wiring(options: options)
         let configuration = wiring.configuration
-        print("config \(options.config): ok")
-        print("  api_url       = \(configuration.apiURL)")
-        print("  vps_id        = \(configuration.vpsID ?? "(auto-detect)")")
-        print("  poll_interval = \(configuration.pollInterval.configText)")
-        print("  uplink        = \(configuration.uplink ?? "(interface of the IPv6 default route, remembered once known)")")
-        print("  state_dir     = \(configuration.stateDirectory)")
-        print("  nonlocal_bind = \(configuration.nonlocalBind) (net.ipv6.ip_nonlocal_bind=1 while a prefix is bound anyip)")
+        say("config \(options.config): ok")
+        say("  api_url       = \(configuration.apiURL)")
+        say("  vps_id        = \(configuration.vpsID ?? "(auto-detect)")")
+        say("  poll_interval = \(configuration.pollInterval.configText)")
+        say("  uplink        = \(configuration.uplink ?? "(interface of the IPv6 default route, remembered once known)")")
+        say("  state_dir     = \(configuration.stateDirectory)")
+        say("  nonlocal_bind = \(configuration.nonlocalBind)" + (configuration.nonlocalBind ? " (net.ipv6.ip_nonlocal_bind=1 while a prefix is bound anyip)" : " (net.ipv6.ip_nonlocal_bind is left alone)"))
         if configuration.bindings.isEmpty {
-            print("  bindings      = (none: every route is bound anyip on lo)")
+            say("  bindings      = (none: every route is bound anyip on lo)")
         }
         for (index, binding) in configuration.bindings.enumerated() {
-            print("  bindings[\(index)]   = \(binding)")
+            say("  bindings[\(index)]   = \(binding)")
         }
         do {
             let token = try APIToken.resolve(tokenFile: configuration.tokenFile, environment: wiring.environment)
-            print("  token         = \(token)")
+            say("  token         = \(token)")
         } catch {
             printError("\(error)")
             throw ExitCodes.config

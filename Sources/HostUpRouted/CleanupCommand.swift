@@ -37,7 +37,7 @@ struct CleanupCommand: AsyncParsableCommand {
             printError("\(error)")
             throw ExitCodes.kernel
         }
-        print(result.plan.operations.isEmpty ? "nothing to remove" : "\(result.plan)")
+        say(result.plan.operations.isEmpty ? "nothing to remove" : "\(result.plan)")
         if let failed = result.report?.failed, !failed.isEmpty {
             for failure in failed { printError("failed: \(failure.operation): \(failure.error)") }
             throw ExitCodes.kernel

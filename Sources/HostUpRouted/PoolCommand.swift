@@ -30,7 +30,7 @@ struct AllocatePool: AsyncParsableCommand {
                 "POST /api/v2/routed-ipv6 (allocate_pool)", conflict: "409: the account already has a routed /48"
             ) { try await client.allocatePool() }
             for pool in after.pools where !known.contains(pool.id) {
-                print("allocated pool \(pool.id): \(pool.parentCidr)")
+                say("allocated pool \(pool.id): \(pool.parentCidr)")
             }
         }
     }
@@ -64,7 +64,7 @@ struct ReleasePool: AsyncParsableCommand {
             }
             try confirm("release pool \(id) (\(pool.parentCidr))?", yes: yes)
             let released = try await callAPI("DELETE /api/v2/routed-ipv6/\(id)") { try await client.releasePool(id: id) }
-            print("released pool \(id) (\(pool.parentCidr)); cooldown until \(released.cooldownUntil ?? "unknown")")
+            say("released pool \(id) (\(pool.parentCidr)); cooldown until \(released.cooldownUntil ?? "unknown")")
         }
     }
 }

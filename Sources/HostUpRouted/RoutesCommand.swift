@@ -30,7 +30,7 @@ struct ListRoutes: AsyncParsableCommand {
             if json {
                 print(String(decoding: body, as: UTF8.self))
             } else {
-                print(RoutedIPv6Listing.render(state))
+                say(RoutedIPv6Listing.render(state))
             }
         }
     }
@@ -94,10 +94,10 @@ struct CreateRoute: AsyncParsableCommand {
             }
             let known = Set(before.pools.flatMap(\.routes).map(\.id))
             guard let route = after.pools.flatMap(\.routes).first(where: { !known.contains($0.id) }) else {
-                print("created (the answer lists no new route)")
+                say("created (the answer lists no new route)")
                 return
             }
-            print("created route \(route.id): \(route.prefix) -> \(route.vpsId)\(route.vpsName.map { " (\($0))" } ?? "")")
+            say("created route \(route.id): \(route.prefix) -> \(route.vpsId)\(route.vpsName.map { " (\($0))" } ?? "")")
             if destination == thisVPS {
                 try await applyHere(route, wiring: wiring)
             }
@@ -110,16 +110,16 @@ struct CreateRoute: AsyncParsableCommand {
         let pid: Int32
         do {
             guard let daemon = try StateLock.holder(directory: directory)?.daemonPID else {
-                print("the daemon is not running: `hostup-routed sync` applies it now")
+                say("the daemon is not running: `hostup-routed sync` applies it now")
                 return
             }
             pid = daemon
         } catch {
-            print("cannot tell whether the daemon runs (\(error)); it applies the route at its next poll")
+            say("cannot tell whether the daemon runs (\(error)); it applies the route at its next poll")
             return
         }
         guard let prefix = try? IPv6Prefix(route.prefix) else { return }
-        print("asking the daemon (pid \(pid)) to apply it")
+        say("asking the daemon (pid \(pid)) to apply it")
         let state: PersistedState
         do {
             switch try await DaemonSync.syncNow(pid: pid, store: StateStore(directory: directory), timeout: .seconds(wait)) {
@@ -144,7 +144,7 @@ struct CreateRoute: AsyncParsableCommand {
             printError("\(error)")
             throw ExitCodes.kernel
         }
-        print("the kernel routes \(prefix)")
+        say("the kernel routes \(prefix)")
     }
 }
 
@@ -179,7 +179,7 @@ struct DeleteRoute: AsyncParsableCommand {
             }
             try confirm("delete route \(id) (\(route.prefix) -> \(route.vpsId))?", yes: yes)
             _ = try await callAPI("DELETE /api/v2/routed-ipv6/routes/\(id)") { try await client.deleteRoute(id: id) }
-            print("deleted route \(id) (\(route.prefix))")
+            say("deleted route \(id) (\(route.prefix))")
         }
     }
 }

@@ -64,27 +64,27 @@ struct StatusCommand: AsyncParsableCommand {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             encoder.dateEncodingStrategy = .iso8601
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            say(String(decoding: try encoder.encode(report), as: UTF8.self))
             return
         }
-        print("vps:        \(report.vpsId ?? "unknown (not synced yet)")")
-        print("last sync:  \(report.lastSync.map { "\($0) (\(Int(-$0.timeIntervalSinceNow)) s ago)" } ?? "never")")
-        if let error = report.lastError { print("last error: \(error)") }
+        say("vps:        \(report.vpsId ?? "unknown (not synced yet)")")
+        say("last sync:  \(report.lastSync.map { "\($0) (\(Int(-$0.timeIntervalSinceNow)) s ago)" } ?? "never")")
+        if let error = report.lastError { say("last error: \(error)") }
         let kernel =
             report.inSync
             ? "in sync"
             : "not in sync: \(pending.count) operation\(pending.count == 1 ? "" : "s") pending, \(report.problems.count) problem\(report.problems.count == 1 ? "" : "s")"
-        print("kernel:     \(kernel)")
-        print("routes:")
-        if routes.isEmpty { print("  (none)") }
+        say("kernel:     \(kernel)")
+        say("routes:")
+        if routes.isEmpty { say("  (none)") }
         for route in routes {
             var line = "  \(route.prefix)  \(route.id)"
             if let label = route.label { line += "  \"\(label)\"" }
             line += route.applied ? "  applied" : "  NOT applied"
             if let since = route.awaitingRemovalSince { line += "  (no longer listed since \(since))" }
-            print(line)
+            say(line)
         }
-        for line in pending { print("  pending: \(line)") }
-        for line in report.refusals + report.problems { print("  ! \(line)") }
+        for line in pending { say("  pending: \(line)") }
+        for line in report.refusals + report.problems { say("  ! \(line)") }
     }
 }

@@ -30,7 +30,11 @@ struct SyncCommand: AsyncParsableCommand {
             } catch let held as StateLock.Held {
                 // Only a running daemon is asked to sync (SIGUSR1); another one-shot command was waited for.
                 guard let pid = held.daemonPID else {
-                    printError("\(held), and did not release it within 10 s; try again when it has finished")
+                    if held.claimsDaemon {
+                        printError("\(held), but the kernel's lock table does not show that process holding it; not signalling it")
+                    } else {
+                        printError("\(held), and did not release it within 10 s; try again when it has finished")
+                    }
                     throw ExitCodes.busy
                 }
                 try await askDaemon(pid: pid, wiring: wiring)
@@ -48,7 +52,7 @@ struct SyncCommand: AsyncParsableCommand {
 
     /// The daemon holds the lock: have it sync now and report what it did.
     private func askDaemon(pid: Int32, wiring: Wiring) async throws {
-        print("the daemon (pid \(pid)) is running; asking it to sync now")
+        say("the daemon (pid \(pid)) is running; asking it to sync now")
         let store = StateStore(directory: wiring.configuration.stateDirectory)
         let outcome: DaemonSync.Outcome
         do {
@@ -59,8 +63,8 @@ struct SyncCommand: AsyncParsableCommand {
         }
         switch outcome {
         case .synced(let state):
-            print("synced: \(state.routes.count) routes")
-            for route in state.routes { print("  \(route.prefix)  \(route.id)") }
+            say("synced: \(state.routes.count) routes")
+            for route in state.routes { say("  \(route.prefix)  \(route.id)") }
             if let error = state.lastError {
                 printError(error)
                 throw ExitCodes.kernel
@@ -98,11 +102,11 @@ struct SyncCommand: AsyncParsableCommand {
         for problem in result.problems { printError("\(problem)") }
         for refusal in await agent.state.refusals { printError(refusal) }
         if dryRun {
-            print(result.plan.operations.isEmpty ? "# nothing to do" : "\(result.plan)")
+            say(result.plan.operations.isEmpty ? "# nothing to do" : "\(result.plan)")
             return
         }
         let report = result.report!
-        print(result.plan.operations.isEmpty ? "in sync: nothing to do" : "\(result.plan)")
+        say(result.plan.operations.isEmpty ? "in sync: nothing to do" : "\(result.plan)")
         if !report.failed.isEmpty {
             for failure in report.failed { printError("failed: \(failure.operation): \(failure.error)") }
             throw ExitCodes.kernel

@@ -117,5 +117,10 @@ func ignoreSyncRequests() {
 
 /// Writes one line to standard error.
 func printError(_ line: String) {
-    StandardError.write("hostup-routed: \(line)\n")
+    StandardError.write("hostup-routed: \(line.terminalSafe)\n")
+}
+
+/// Writes one line to standard output, with control characters from API or config strings escaped.
+func say(_ line: String) {
+    print(line.terminalSafe)
 }

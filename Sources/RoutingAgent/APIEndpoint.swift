@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import IPv6Addressing
+import Synchronization
 
 /// Checks of the `api_url` setting: HTTPS, or plain HTTP to a loopback host only.
 enum APIEndpoint {
@@ -51,9 +52,53 @@ enum APIEndpoint {
         return nil
     }
 
+    /// The IPv6 addresses of the API host, waiting at most `patience` for a lookup: a lookup that takes longer
+    /// (a DNS server that does not answer) goes on in the background and the addresses of the last lookup that
+    /// finished are used meanwhile. Lookups are kept for ``resolutionLifetime``.
+    ///
+    /// `getaddrinfo(3)` cannot be cancelled, and the resolver's own timeouts can add up to minutes: this bound
+    /// keeps a fetch (and the daemon's step) from waiting on it.
+    static func ipv6Addresses(of url: String, patience: Duration) async -> [IPv6Address] {
+        guard let host = host(of: url), !host.isEmpty else { return [] }
+        if let literal = try? IPv6Address(host) { return [literal] }
+        let (cached, start) = resolutions.withLock { table -> ([IPv6Address]?, Bool) in
+            let entry = table[host]
+            let fresh = entry.map { ContinuousClock.now - $0.resolvedAt < resolutionLifetime } ?? false
+            if fresh { return (entry?.addresses, false) }
+            guard entry?.inFlight != true else { return (entry?.addresses, false) }
+            table[host, default: Resolution()].inFlight = true
+            return (entry?.addresses, true)
+        }
+        if !start, let cached { return cached }
+        if start {
+            BlockingThread.detach {
+                let addresses = ipv6Addresses(of: url)
+                resolutions.withLock { $0[host] = Resolution(addresses: addresses, resolvedAt: .now, inFlight: false) }
+            }
+        }
+        let deadline = ContinuousClock.now + patience
+        while ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+            let done = resolutions.withLock { $0[host].map { !$0.inFlight } ?? false }
+            if done { return resolutions.withLock { $0[host]?.addresses ?? [] } }
+        }
+        return cached ?? []
+    }
+
+    /// How long a lookup of the API host is used before it is made again. 10 minutes.
+    static let resolutionLifetime: Duration = .seconds(600)
+
+    private struct Resolution {
+        var addresses: [IPv6Address] = []
+        var resolvedAt: ContinuousClock.Instant = .now - .seconds(86_400)
+        var inFlight = false
+    }
+
+    private static let resolutions = Mutex<[String: Resolution]>([:])
+
     /// The IPv6 addresses of the API host: the literal itself, or what `getaddrinfo(3)` resolves the name to
     /// (`AF_INET6`); none when it does not resolve. No routed prefix may contain them (it would cut the agent off
-    /// from its API).
+    /// from its API). Blocks for as long as the lookup takes.
     static func ipv6Addresses(of url: String) -> [IPv6Address] {
         guard let host = host(of: url), !host.isEmpty else { return [] }
         if let literal = try? IPv6Address(host) { return [literal] }
@@ -86,5 +131,28 @@ enum APIEndpoint {
     struct Reason: Error, CustomStringConvertible {
         var description: String
         init(_ description: String) { self.description = description }
+    }
+}
+
+/// A detached POSIX thread, for blocking calls that must not hold a thread of Swift's cooperative pool.
+enum BlockingThread {
+    /// Runs `body` on a new detached pthread.
+    static func detach(_ body: @escaping @Sendable () -> Void) {
+        final class Box: @unchecked Sendable {
+            let body: @Sendable () -> Void
+            init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+        }
+        let box = Unmanaged.passRetained(Box(body)).toOpaque()
+        var thread = pthread_t()
+        let started = pthread_create(&thread, nil, { context in
+            let box = Unmanaged<Box>.fromOpaque(context!).takeRetainedValue()
+            box.body()
+            return nil
+        }, box)
+        if started == 0 {
+            pthread_detach(thread)
+        } else {
+            Unmanaged<Box>.fromOpaque(box).takeRetainedValue().body()
+        }
     }
 }

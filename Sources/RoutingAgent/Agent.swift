@@ -118,9 +118,13 @@ public actor Agent {
             logger[metadataKey: LogKeys.vpsID] = "\(vpsID)"
         }
         let observed = try? kernel.observe()
+        var protected = observed.map(protectedAddresses(in:)) ?? []
+        let host = APIEndpoint.host(of: configuration.apiURL) ?? configuration.apiURL
+        for address in await APIEndpoint.ipv6Addresses(of: configuration.apiURL, patience: .seconds(2)) {
+            protected.append(.init(address, role: "an address of the API host \(host)"))
+        }
         let validator = RouteValidator(
-            vpsID: vpsID, uplinkPrefixes: observed.map(uplinkPrefixes(in:)) ?? [],
-            protectedAddresses: observed.map(protectedAddresses(in:)) ?? [])
+            vpsID: vpsID, uplinkPrefixes: observed.map(uplinkPrefixes(in:)) ?? [], protectedAddresses: protected)
         let outcome = validator.validate(document)
         for entry in outcome.undecoded where loggedRefusals.insert(entry.description).inserted {
             logger.warning(
@@ -461,8 +465,8 @@ public actor Agent {
             })
     }
 
-    /// The addresses no routed prefix may contain: the default gateways, the uplink's own global addresses
-    /// (/128s from DHCPv6 too), and the API host's.
+    /// The addresses no routed prefix may contain: the default gateways and the uplink's own global addresses
+    /// (/128s from DHCPv6 too). The API host's are added by ``fetch()``.
     private func protectedAddresses(in observed: ObservedState) -> [RouteValidator.ProtectedAddress] {
         var protected: [RouteValidator.ProtectedAddress] = []
         for route in observed.routes where route.destination.length == 0 && route.table == .main {
@@ -473,10 +477,6 @@ public actor Agent {
             where address.ifindex == link.ifindex && address.scope == .universe && address.addressProtocol != .hostup {
                 protected.append(.init(address.address, role: "an address of the uplink \(name)"))
             }
-        }
-        let host = APIEndpoint.host(of: configuration.apiURL) ?? configuration.apiURL
-        for address in APIEndpoint.ipv6Addresses(of: configuration.apiURL) {
-            protected.append(.init(address, role: "an address of the API host \(host)"))
         }
         return protected
     }

@@ -30,10 +30,18 @@ package enum FileIO {
     }
 
     /// Reads a whole file. open(2), read(2).
+    ///
+    /// Only a regular file is read: a FIFO (whose open and read would block until a writer comes), a device or a
+    /// directory given as a config, token or state path is refused at once (`O_NONBLOCK` on the open, fstat(2)).
     package static func read(_ path: String, limit: Int = 4 << 20) throws(FileIO.Error) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard fd >= 0 else { throw Error(path: path, operation: "open", errno: errno) }
         defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw Error(path: path, operation: "fstat", errno: errno) }
+        guard info.st_mode & S_IFMT == S_IFREG else {
+            throw Error(path: path, operation: "open", errno: EINVAL, detail: "not a regular file")
+        }
         return try readAll(fd, path: path, limit: limit)
     }
 

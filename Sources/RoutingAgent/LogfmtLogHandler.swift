@@ -57,8 +57,43 @@ public struct LogfmtLogHandler: LogHandler {
         return "\"\(escaped)\""
     }
 
-    private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+    fileprivate static func isControl(_ scalar: Unicode.Scalar) -> Bool {
         scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
+    }
+}
+
+extension String {
+    /// The text with newlines and tabs as `\x0a` and `\x09`, for output that must stay on one line.
+    package func replacingNewlinesAndTabs() -> String {
+        guard contains(where: { $0 == "\n" || $0 == "\t" || $0 == "\r\n" }) else { return self }
+        var escaped = ""
+        for scalar in unicodeScalars {
+            switch scalar {
+            case "\n": escaped += "\\x0a"
+            case "\t": escaped += "\\x09"
+            default: escaped.unicodeScalars.append(scalar)
+            }
+        }
+        return escaped
+    }
+
+    /// The text with every control character but newline and tab (C0, DEL, C1) written as `\xNN`, for the
+    /// command line's own output: API and config strings (a route id, a label, a problem document's detail) must
+    /// not drive the reader's terminal.
+    package var terminalSafe: String {
+        guard unicodeScalars.contains(where: { $0 != "\n" && $0 != "\t" && LogfmtLogHandler.isControl($0) }) else {
+            return self
+        }
+        var escaped = ""
+        for scalar in unicodeScalars {
+            if scalar != "\n", scalar != "\t", LogfmtLogHandler.isControl(scalar) {
+                let hex = String(scalar.value, radix: 16)
+                escaped += "\\x" + (hex.count == 1 ? "0" : "") + hex
+            } else {
+                escaped.unicodeScalars.append(scalar)
+            }
+        }
+        return escaped
     }
 }
 

@@ -29,7 +29,7 @@ public enum RoutedIPv6Listing {
                     deletable = "?"
                 }
                 return [
-                    route.prefix, route.id, route.vpsId + (route.vpsName.map { " (\(clean($0)))" } ?? ""),
+                    clean(route.prefix), clean(route.id), clean(route.vpsId) + (route.vpsName.map { " (\(clean($0)))" } ?? ""),
                     route.label.map(clean) ?? "-", "\(route.status)", deletable,
                 ]
             }
@@ -66,9 +66,10 @@ public enum RoutedIPv6Listing {
         }
     }
 
-    /// Replaces control characters (including ESC and newlines) with `?`.
+    /// A table cell from API text: every control character (ESC, newlines too, so a cell stays on its line)
+    /// written as `\xNN`.
     static func clean(_ text: String) -> String {
-        String(String.UnicodeScalarView(text.unicodeScalars.map { $0.properties.generalCategory == .control ? "?" : $0 }))
+        text.replacingNewlinesAndTabs().terminalSafe
     }
 }
 

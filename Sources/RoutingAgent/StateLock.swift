@@ -19,6 +19,8 @@ public final class StateLock: Sendable {
         public var pid: Int32?
         /// The holder's role: ``daemonRole`` for `hostup-routed run`, else the command's name; `nil` when unknown.
         public var role: String?
+        /// The lock file, as `/proc/locks` names it: `MAJOR:MINOR:INODE` (major and minor in hex).
+        var lockFile: String?
 
         public init(pid: Int32?, role: String? = nil) {
             self.pid = pid
@@ -30,15 +32,24 @@ public final class StateLock: Sendable {
             return "another \(who) (\(pid.map { "pid \($0)" } ?? "unknown pid")) holds the state directory's lock"
         }
 
-        /// The daemon's pid, when the holder says it is the daemon and that pid runs `hostup-routed` now
-        /// (`/proc/PID/comm`): only then may it be sent SIGUSR1.
+        /// The daemon's pid, when the holder says it is the daemon and the kernel confirms that this very process
+        /// holds the lock (its exclusive flock(2) on the lock file, in `/proc/locks`): only then may it be sent
+        /// SIGUSR1. A pid written into the file by anyone else, or left by a process that is gone, is not believed.
         public var daemonPID: Int32? {
-            guard role == StateLock.daemonRole, let pid, pid > 0 else { return nil }
-            guard let comm = try? FileIO.readText("/proc/\(pid)/comm") else { return nil }
-            // comm is the executable's name, cut at 15 bytes: exactly "hostup-routed" (an older `sync` must not
-            // take any process whose name merely starts so for the daemon).
-            return comm.split(separator: "\n").first == "hostup-routed" ? pid : nil
+            guard role == StateLock.daemonRole, let pid, pid > 0, let lockFile,
+                let locks = try? FileIO.readText("/proc/locks")
+            else { return nil }
+            for line in locks.split(separator: "\n") {
+                // "1: FLOCK  ADVISORY  WRITE 5668 fe:00:16318985 0 EOF"; waiters have "->" before FLOCK.
+                let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+                guard fields.count >= 6, fields[1] == "FLOCK", fields[3] == "WRITE" else { continue }
+                if fields[4] == "\(pid)", fields[5] == lockFile { return pid }
+            }
+            return nil
         }
+
+        /// Whether the holder claims to be the daemon.
+        public var claimsDaemon: Bool { role == StateLock.daemonRole }
     }
 
     /// The role the daemon (`hostup-routed run`) writes into the lock file.
@@ -113,6 +124,19 @@ public final class StateLock: Sendable {
         let words = String(decoding: buffer[0..<count], as: UTF8.self).split(whereSeparator: \.isWhitespace)
         let pid = words.first.flatMap { Int32($0) }
         let role = words.count > 1 ? String(words[1]) : nil
-        return Held(pid: pid, role: role.map { String($0.prefix(32)) })
+        var held = Held(pid: pid, role: role.map { String($0.prefix(32)) })
+        var info = stat()
+        if fstat(fd, &info) == 0 {
+            // The device number's major and minor as the kernel splits them (new_decode_dev()).
+            let device = UInt64(info.st_dev)
+            let major = ((device >> 8) & 0xFFF) | ((device >> 32) & ~UInt64(0xFFF))
+            let minor = (device & 0xFF) | ((device >> 12) & ~UInt64(0xFF))
+            func hex(_ value: UInt64) -> String {
+                let text = String(value, radix: 16)
+                return text.count < 2 ? "0" + text : text
+            }
+            held.lockFile = "\(hex(major)):\(hex(minor)):\(info.st_ino)"
+        }
+        return held
     }
 }

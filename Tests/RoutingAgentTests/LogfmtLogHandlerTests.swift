@@ -13,4 +13,10 @@ import Testing
     func quotesAndEscapes(raw: String, quoted: String) {
         #expect(LogfmtLogHandler.quoted(raw) == quoted)
     }
+
+    @Test func commandLineOutputIsTerminalSafe() {
+        #expect("route \u{1B}]0;owned\u{07} label".terminalSafe == "route \\x1b]0;owned\\x07 label")
+        #expect("two\nlines\tand a tab".terminalSafe == "two\nlines\tand a tab")
+        #expect("csi\u{9B}2J del\u{7F}".terminalSafe == "csi\\x9b2J del\\x7f")
+    }
 }

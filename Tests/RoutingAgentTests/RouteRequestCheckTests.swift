@@ -93,8 +93,8 @@ import Testing
         #expect(
             text == """
                 pool ripv6_1  2001:db8:1000::/48  active  1 route
-                  PREFIX                 ID  VPS                                      LABEL       STATUS  DELETABLE
-                  2001:db8:1000:10::/64  r1  vps_01hxa3b4c5d6e7f8g9h0j1k2m5 (web-01)  web?[31m?x  active  no: Route is in use.
+                  PREFIX                 ID  VPS                                      LABEL             STATUS  DELETABLE
+                  2001:db8:1000:10::/64  r1  vps_01hxa3b4c5d6e7f8g9h0j1k2m5 (web-01)  web\\x1b[31m\\x0ax  active  no: Route is in use.
                 destinations
                   VPS                             NAME    NEXT HOP      PRIMARY IP  CAN RECEIVE
                   vps_01hxa3b4c5d6e7f8g9h0j1k2m5  web-01  2001:db8::10  192.0.2.10  yes

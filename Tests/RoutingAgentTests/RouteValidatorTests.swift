@@ -111,6 +111,14 @@ func document(_ routes: [HostUpAPI.Route], parent: String = "2001:db8:1000::/48"
         #expect(refusal.reason.contains("contains \(role) (\(address))"))
     }
 
+    @Test func theAPIHostsAddressesAreLookedUpWithinABound() async {
+        #expect(await APIEndpoint.ipv6Addresses(of: "https://[2001:db8::443]/", patience: .milliseconds(10)) == [try! IPv6Address("2001:db8::443")])
+        // A name: looked up on a thread of its own; the answer (here from /etc/hosts or nothing) is cached.
+        let first = await APIEndpoint.ipv6Addresses(of: "http://localhost:8080", patience: .seconds(5))
+        #expect(first.allSatisfy { $0 == .loopback })
+        #expect(await APIEndpoint.ipv6Addresses(of: "http://localhost:8080", patience: .zero) == first)
+    }
+
     @Test func theAPIHostsAddressesAreResolved() {
         #expect(APIEndpoint.ipv6Addresses(of: "https://[2001:db8::443]:8443/x") == [try! IPv6Address("2001:db8::443")])
         #expect(APIEndpoint.ipv6Addresses(of: "http://127.0.0.1:8080") == [])

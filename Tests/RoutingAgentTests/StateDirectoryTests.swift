@@ -108,11 +108,20 @@ import Testing
         withExtendedLifetime(lock) {}
     }
 
-    @Test func aDaemonRoleIsBelievedOnlyForAHostupRoutedProcess() throws {
-        // This test process claims to be the daemon, but it does not run hostup-routed.
-        #expect(StateLock.Held(pid: getpid(), role: StateLock.daemonRole).daemonPID == nil)
-        #expect(StateLock.Held(pid: nil, role: StateLock.daemonRole).daemonPID == nil)
-        #expect(StateLock.Held(pid: 999_999_999, role: StateLock.daemonRole).daemonPID == nil)
+    @Test func aDaemonRoleIsBelievedOnlyForTheProcessThatHoldsTheLock() throws {
+        let lock = try StateLock(directory: directory, role: StateLock.daemonRole)
+        #expect(try StateLock.holder(directory: directory)?.daemonPID == getpid(), "the kernel's lock table confirms it")
+        // A pid written into the file that is not the lock's holder (planted, or left by a process that is gone).
+        let fd = open(directory + "/lock", O_WRONLY)
+        #expect(fd >= 0)
+        _ = ftruncate(fd, 0)
+        _ = Array("1 run\n".utf8).withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
+        close(fd)
+        let forged = try #require(try StateLock.holder(directory: directory))
+        #expect(forged.pid == 1 && forged.claimsDaemon)
+        #expect(forged.daemonPID == nil)
+        #expect(StateLock.Held(pid: getpid(), role: StateLock.daemonRole).daemonPID == nil, "no lock file known")
+        withExtendedLifetime(lock) {}
     }
 
     @Test func aOneShotWaitsForAnotherThenGivesUpNamingIt() async throws {
