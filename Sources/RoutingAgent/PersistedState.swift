@@ -66,7 +66,12 @@ public struct PersistedState: Codable, Sendable, Equatable {
     public static func salvage(_ bytes: [UInt8]) -> PersistedState {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
-        guard let salvaged = try? decoder.decode(Salvage.self, from: Data(bytes)) else { return PersistedState() }
+        // A file cut short (or with damage past some key) is not JSON at all: then each key's value that is still
+        // whole is taken on its own.
+        guard
+            let salvaged = (try? decoder.decode(Salvage.self, from: Data(bytes)))
+                ?? (try? decoder.decode(Salvage.self, from: Data(wholeValues(in: bytes))))
+        else { return PersistedState() }
         var state = PersistedState()
         state.vpsID = salvaged.vpsID
         state.routes = salvaged.routes.compactMap(\.value)
@@ -92,6 +97,71 @@ public struct PersistedState: Codable, Sendable, Equatable {
         refusals = try container.decode([String].self, forKey: .refusals)
         recovery = try container.decodeIfPresent(Recovery.self, forKey: .recovery)
     }
+}
+
+/// `{"KEY": VALUE, ...}` of the salvageable keys whose value is still whole in `bytes` (found by scanning the text,
+/// strings and nesting respected), for a file that is not JSON as a whole.
+private func wholeValues(in bytes: [UInt8]) -> [UInt8] {
+    var members: [String] = []
+    for key in ["vpsID", "routes", "ownership", "savedSysctls", "uplink"] {
+        let needle = Array("\"\(key)\"".utf8)
+        var index = 0
+        while index + needle.count <= bytes.count {
+            guard Array(bytes[index..<(index + needle.count)]) == needle else {
+                index += 1
+                continue
+            }
+            var cursor = index + needle.count
+            while cursor < bytes.count, [0x20, 0x0A, 0x0D, 0x09].contains(bytes[cursor]) { cursor += 1 }
+            guard cursor < bytes.count, bytes[cursor] == UInt8(ascii: ":") else {
+                index += 1
+                continue
+            }
+            cursor += 1
+            while cursor < bytes.count, [0x20, 0x0A, 0x0D, 0x09].contains(bytes[cursor]) { cursor += 1 }
+            if let end = endOfValue(bytes, from: cursor) {
+                members.append("\"\(key)\": " + String(decoding: bytes[cursor..<end], as: UTF8.self))
+            }
+            break
+        }
+    }
+    return Array(("{" + members.joined(separator: ", ") + "}").utf8)
+}
+
+/// The end (exclusive) of the JSON value starting at `start`, or `nil` when the text ends first.
+private func endOfValue(_ bytes: [UInt8], from start: Int) -> Int? {
+    guard start < bytes.count else { return nil }
+    var depth = 0
+    var inString = false
+    var escaped = false
+    var index = start
+    while index < bytes.count {
+        let byte = bytes[index]
+        if inString {
+            if escaped {
+                escaped = false
+            } else if byte == UInt8(ascii: "\\") {
+                escaped = true
+            } else if byte == UInt8(ascii: "\"") {
+                inString = false
+                if depth == 0 { return index + 1 }
+            }
+        } else {
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "["), UInt8(ascii: "{"): depth += 1
+            case UInt8(ascii: "]"), UInt8(ascii: "}"):
+                depth -= 1
+                if depth == 0 { return index + 1 }
+                if depth < 0 { return nil }
+            case UInt8(ascii: ","), 0x20, 0x0A, 0x0D, 0x09:
+                if depth == 0 { return index > start ? index : nil }
+            default: break
+            }
+        }
+        index += 1
+    }
+    return nil
 }
 
 /// The lenient reading behind ``PersistedState/salvage(_:)``.

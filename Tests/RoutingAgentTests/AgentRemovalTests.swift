@@ -199,6 +199,25 @@ func temporaryDirectory() -> String {
         #expect(await agent.state.recovery == nil)
     }
 
+    /// A file cut short is not JSON, but the keys whose values are whole before the cut still read.
+    @Test func aStateFileCutShortKeepsWhatIsWhole() throws {
+        var state = PersistedState()
+        state.routes = [AppliedRoute(id: "r1", prefix: try IPv6Prefix("2001:db8:1000:10::/64"), label: "a, \"b\" [c]")]
+        state.savedSysctls = [SavedSysctl(.nonlocalBind, interface: nil, value: 0)]
+        state.uplink = "eth0"
+        state.vpsID = selfID
+        try StateStore(directory: directory).save(state)
+        let whole = try FileIO.read(directory + "/state.json")
+        for cut in [3, 10, 30] {
+            let salvaged = PersistedState.salvage(Array(whole.dropLast(cut)))
+            #expect(salvaged.savedSysctls == state.savedSysctls, "cut \(cut)")
+            #expect(salvaged.routes == state.routes, "cut \(cut)")
+            #expect(salvaged.uplink == "eth0", "cut \(cut)")
+        }
+        #expect(PersistedState.salvage(Array(whole.prefix(20))) == PersistedState())
+        #expect(PersistedState.salvage(Array("garbage".utf8)) == PersistedState())
+    }
+
     @Test func whileRecoveringNothingIsRemovedOrRestored() throws {
         let lo = try IPv6Address("2001:db8:1000:10::1")
         let route = Netlink.Route(destination: try IPv6Prefix("2001:db8:1000:10::/64"), type: .local, table: .local, routeProtocol: .hostup, outputInterface: 1)
