@@ -93,10 +93,13 @@ public struct APIToken: Sendable, CustomStringConvertible {
         for (position, scalar) in token.enumerated() {
             let value = scalar.value
             let isControl = value < 0x20 || (0x7F...0x9F).contains(value)
-            guard isControl || scalar.properties.isWhitespace else { continue }
+            // Format characters too: a byte-order mark or a zero-width space from a paste is invisible, and the API
+            // would only answer 401.
+            let isFormat = scalar.properties.generalCategory == .format
+            guard isControl || isFormat || scalar.properties.isWhitespace else { continue }
             let hex = String(value, radix: 16, uppercase: true)
             let code = "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
-            let what = isControl ? "a control character" : "whitespace"
+            let what = isControl ? "a control character" : isFormat ? "an invisible format character" : "whitespace"
             throw ConfigurationError(
                 key: key,
                 message: "the API token from \(source) contains \(what) (\(code) at character \(position + 1)); "

@@ -230,6 +230,22 @@ struct ConfigFile {
             return ConfigurationError(key: key.rawValue, file: file, line: lines[key], message: message)
         }
 
+        // No value may hold a control character: a NUL would cut a path short where the C library reads it, and
+        // an ESC would reach the log and the terminal.
+        let values: [(Key, String?)] = [
+            (.apiURL, apiURL), (.vpsID, vpsID), (.tokenFile, tokenFile), (.pollInterval, pollInterval),
+            (.uplink, uplink), (.stateDirectory, stateDirectory),
+        ]
+        for case (let key, let value?) in values {
+            if let (position, scalar) = value.unicodeScalars.enumerated().first(where: { _, scalar in
+                scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
+            }) {
+                let hex = String(scalar.value, radix: 16, uppercase: true)
+                throw error(
+                    key, "contains a control character (U+\(String(repeating: "0", count: max(0, 4 - hex.count)) + hex) at character \(position + 1))")
+            }
+        }
+
         var configuration = AgentConfiguration()
         if let apiURL {
             let trimmed = apiURL.hasSuffix("/") ? String(apiURL.dropLast()) : apiURL

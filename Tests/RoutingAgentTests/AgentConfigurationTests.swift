@@ -81,6 +81,22 @@ import Testing
         #expect(error?.file == nil)
     }
 
+    /// A NUL would cut a path short in the C library; an ESC would reach logs and terminals.
+    @Test(arguments: [
+        ("state_dir = \"/var/lib/x\\u0000y\"", "state_dir", "U+0000"),
+        ("api_url = \"https://cloud.hostup.se/\\u001b[31m\"", "api_url", "U+001B"),
+        ("vps_id = \"vps_\\u0007\"", "vps_id", "U+0007"), ("token_file = \"/etc/t\\u0085\"", "token_file", "U+0085"),
+    ])
+    func valuesWithControlCharactersAreRefused(text: String, key: String, code: String) {
+        let refused = configurationError("\n" + text)
+        #expect(refused?.key == key)
+        #expect(refused?.line == 2)
+        #expect(refused?.description.contains(code) == true)
+        let fromEnvironment = configurationError(
+            "", environment: ["HOSTUP_ROUTED_" + key.uppercased(): "a\u{1}b"])
+        #expect(fromEnvironment?.key == "HOSTUP_ROUTED_" + key.uppercased())
+    }
+
     @Test func nonlocalBindIsOnUnlessTurnedOff() throws {
         #expect(try parse("").nonlocalBind)
         #expect(try parse("nonlocal_bind = false").nonlocalBind == false)
