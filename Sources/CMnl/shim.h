@@ -6,6 +6,9 @@
 #include <linux/rtnetlink.h>
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
+#include <linux/netconf.h>
+#include <poll.h>
+#include <pthread.h>
 #include <net/if.h>
 #include <errno.h>
 #include <stddef.h>

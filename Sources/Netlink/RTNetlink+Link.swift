@@ -62,11 +62,11 @@ extension Link {
         return builder.bytes
     }
 
-    /// Decodes an `RTM_NEWLINK` message.
+    /// Decodes an `RTM_NEWLINK` (or `RTM_DELLINK`) message.
     ///
     /// - Returns: `nil` for other message types and malformed messages (for instance without `IFLA_IFNAME`).
     init?(message: RawMessage) {
-        guard message.type == RTMType.newLink,
+        guard message.type == RTMType.newLink || message.type == RTMType.delLink,
             let index = message.payloadField(at: 4, as: Int32.self), index > 0,
             let flags = message.payloadField(at: 8, as: UInt32.self),
             let attributes = message.attributes(after: FamilyHeaderSize.link),

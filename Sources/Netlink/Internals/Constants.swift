@@ -27,6 +27,7 @@ enum NetlinkConstant {
     static let socketLevel = Int32(SOL_NETLINK)
     static let capAckOption = Int32(NETLINK_CAP_ACK)
     static let extendedAckOption = Int32(NETLINK_EXT_ACK)
+    static let addMembershipOption = Int32(NETLINK_ADD_MEMBERSHIP)
 
     /// Size of `struct nlmsghdr`, aligned.
     static let headerLength = cmnl_nlmsg_hdrlen()
@@ -45,6 +46,8 @@ enum RTMType {
     static let newRoute = UInt16(RTM_NEWROUTE)
     static let delRoute = UInt16(RTM_DELROUTE)
     static let getRoute = UInt16(RTM_GETROUTE)
+    static let newNetconf = UInt16(RTM_NEWNETCONF)
+    static let delNetconf = UInt16(RTM_DELNETCONF)
 
     /// "RTM_NEWADDR" and so on, for errors and logs.
     static func name(_ type: UInt16) -> String {
@@ -58,15 +61,36 @@ enum RTMType {
         case newRoute: "RTM_NEWROUTE"
         case delRoute: "RTM_DELROUTE"
         case getRoute: "RTM_GETROUTE"
+        case newNetconf: "RTM_NEWNETCONF"
+        case delNetconf: "RTM_DELNETCONF"
         default: "RTM_\(type)"
         }
     }
+}
+
+/// rtnetlink multicast groups (`enum rtnetlink_groups` in `<linux/rtnetlink.h>`; `rtnetlink(7)`).
+enum MulticastGroup {
+    static let link = UInt32(RTNLGRP_LINK.rawValue)
+    static let ipv6Address = UInt32(RTNLGRP_IPV6_IFADDR.rawValue)
+    static let ipv6Route = UInt32(RTNLGRP_IPV6_ROUTE.rawValue)
+    static let ipv6Netconf = UInt32(RTNLGRP_IPV6_NETCONF.rawValue)
+}
+
+/// `NETCONFA_*` attribute types of `RTM_*NETCONF` (`<linux/netconf.h>`).
+enum NetconfAttribute {
+    static let ifindex = UInt16(NETCONFA_IFINDEX)
+    static let forwarding = UInt16(NETCONFA_FORWARDING)
+    /// `NETCONFA_IFINDEX_ALL`: the `all` pseudo-interface of `/proc/sys/net/ipv6/conf`.
+    static let ifindexAll = Int32(NETCONFA_IFINDEX_ALL)
+    /// `NETCONFA_IFINDEX_DEFAULT`: the `default` pseudo-interface of `/proc/sys/net/ipv6/conf`.
+    static let ifindexDefault = Int32(NETCONFA_IFINDEX_DEFAULT)
 }
 
 /// Address families (`address_families(7)`).
 enum AddressFamily {
     static let unspecified = UInt8(AF_UNSPEC)
     static let inet6 = UInt8(AF_INET6)
+    static let bridge = UInt8(AF_BRIDGE)
 }
 
 /// `IFA_*` attribute types of `RTM_*ADDR` (`<linux/if_addr.h>`).
@@ -109,6 +133,8 @@ enum FamilyHeaderSize {
     static let address = MemoryLayout<ifaddrmsg>.size
     static let route = MemoryLayout<rtmsg>.size
     static let link = MemoryLayout<ifinfomsg>.size
+    /// `struct netconfmsg` is one byte (`ncm_family`); attributes start at the next 4-byte boundary.
+    static let netconf = MemoryLayout<netconfmsg>.size
 }
 
 /// `RTM_F_*` route flags (`<linux/rtnetlink.h>`).

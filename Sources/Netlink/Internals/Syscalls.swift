@@ -50,6 +50,49 @@ func system_set_receive_timeout(_ socket: MnlSocketHandle, seconds: Int) throws(
     }
 }
 
+/// setsockopt(2) `SO_RCVBUFFORCE`, else `SO_RCVBUF`: sizes the socket's receive queue.
+///
+/// `SO_RCVBUFFORCE` needs `CAP_NET_ADMIN` and may exceed `net.core.rmem_max`; without the capability
+/// (`EPERM`) `SO_RCVBUF` is used, which the kernel caps at `rmem_max` (`socket(7)`). Either way the kernel
+/// doubles the value for its bookkeeping overhead (`sk_setsockopt()`).
+/// - Returns: The size the kernel then reports (`SO_RCVBUF` read back).
+func system_set_receive_buffer(_ socket: MnlSocketHandle, bytes: Int) throws(Errno) -> Int {
+    let fd = mnl_socket_get_fd(socket.pointer)
+    var value = Int32(clamping: bytes)
+    let size = socklen_t(MemoryLayout<Int32>.size)
+    if setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &value, size) < 0 {
+        let errno = currentErrno()
+        guard errno == .notPermitted else {
+            throw errno
+        }
+        if setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &value, size) < 0 {
+            throw currentErrno()
+        }
+    }
+    var actual: Int32 = 0
+    var actualSize = size
+    if getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &actual, &actualSize) < 0 {
+        throw currentErrno()
+    }
+    return Int(actual)
+}
+
+/// poll(2) for `POLLIN` on the socket: whether a datagram (or a pending error such as `ENOBUFS`) is ready
+/// within `milliseconds` (negative: wait forever). Retries `EINTR` with the same timeout.
+func system_poll_readable(_ socket: MnlSocketHandle, milliseconds: Int32) throws(Errno) -> Bool {
+    var descriptor = pollfd(fd: mnl_socket_get_fd(socket.pointer), events: Int16(POLLIN), revents: 0)
+    while true {
+        let ready = poll(&descriptor, 1, milliseconds)
+        if ready >= 0 {
+            return ready > 0
+        }
+        let errno = currentErrno()
+        if errno != .interrupted {
+            throw errno
+        }
+    }
+}
+
 /// mnl_socket_sendto(3): sends one datagram (one or several netlink messages); retries `EINTR`.
 func system_mnl_socket_sendto(_ socket: MnlSocketHandle, _ bytes: UnsafeRawBufferPointer) throws(Errno) -> Int {
     while true {
@@ -89,4 +132,34 @@ func system_mnl_socket_close(_ socket: MnlSocketHandle) {
 /// A first netlink sequence number taken from the clock, as iproute2 does with `time(NULL)`.
 func system_sequence_seed() -> UInt32 {
     max(cmnl_sequence_seed(), 1)
+}
+
+private final class ThreadBody {
+    let run: @Sendable () -> Void
+
+    init(_ run: @escaping @Sendable () -> Void) {
+        self.run = run
+    }
+}
+
+/// pthread_create(3), detached: runs `body` on a thread of its own, outside Swift's cooperative pool, for work
+/// that blocks in the kernel (a `poll(2)` on a netlink socket).
+func system_spawn_thread(_ body: @escaping @Sendable () -> Void) throws(Errno) {
+    let context = Unmanaged.passRetained(ThreadBody(body)).toOpaque()
+    var thread = pthread_t()
+    let result = pthread_create(
+        &thread,
+        nil,
+        { context in
+            let body = Unmanaged<ThreadBody>.fromOpaque(context!).takeRetainedValue()
+            body.run()
+            return nil
+        },
+        context
+    )
+    guard result == 0 else {
+        Unmanaged<ThreadBody>.fromOpaque(context).release()
+        throw Errno(rawValue: result)
+    }
+    pthread_detach(thread)
 }
