@@ -5,7 +5,8 @@
 @_spi(Testing)
 public enum DatagramDecoding {
     /// Splits `datagram` into messages (`mnl_cb_run2(3)`) and decodes each as a link, an address, a route, an
-    /// acknowledgement (with its extended-ack text) and a dump's end.
+    /// acknowledgement (with its extended-ack text), a dump's end, a netconf message, and as the monitor's
+    /// announcement (``RTNetlinkMonitor``).
     ///
     /// - Parameter datagram: The bytes as `recvmsg(2)` would return them.
     /// - Returns: How many objects decoded.
@@ -18,6 +19,8 @@ public enum DatagramDecoding {
             if Route(message: message) != nil { decoded += 1 }
             if message.acknowledgement != nil { decoded += 1 }
             if message.doneErrno != 0 { decoded += 1 }
+            if IPv6Netconf(message: message) != nil { decoded += 1 }
+            if RTNetlinkEvent(message: message) != nil { decoded += 1 }
         }
         return decoded
     }
