@@ -72,7 +72,7 @@ public struct KernelMirror: Hashable, Sendable {
     ///
     /// Announcements that change nothing (a route already known, a link message that only touched statistics)
     /// answer an empty list. Beyond what the message says:
-    /// - a link deleted takes its addresses and routes with it;
+    /// - a link deleted takes its addresses, routes and forwarding value with it;
     /// - a link set down (`IFF_UP` cleared) takes its routes with it, since with
     ///   `net.ipv6.route.skip_notify_on_dev_down=1` the kernel removes them without `RTM_DELROUTE`
     ///   (`rt6_sync_down_dev()` calls `fib6_clean_all_skip_notify()` in net/ipv6/route.c; `fib6_ifdown()` drops
@@ -103,6 +103,8 @@ public struct KernelMirror: Hashable, Sendable {
         case .deletedLink(let link):
             let name = links[link.ifindex]?.name ?? link.name
             let old = links.removeValue(forKey: link.ifindex)
+            // Its netconf goes too (RTM_DELNETCONF, which is not applied: the link's deletion says it).
+            forwarding[.index(link.ifindex)] = nil
             var changes: [MirrorChange] = old.map { [.linkRemoved($0)] } ?? []
             changes += dropRoutes(on: link.ifindex, interface: name)
             for (key, address) in addresses where key.ifindex == link.ifindex {

@@ -70,7 +70,9 @@ import Testing
 
     @Test func aDeletedLinkTakesItsAddressesAndRoutes() {
         var mirror = makeMirror()
+        mirror.apply(.netconf(IPv6Netconf(interface: .index(3), forwarding: true)))
         let changes = mirror.apply(.deletedLink(Self.br0))
+        #expect(mirror.forwarding(of: .index(3)) == nil)
         #expect(changes.contains(.linkRemoved(Self.br0)))
         #expect(changes.contains(.addressRemoved(Self.ownedAddress, interface: "br0")))
         #expect(changes.contains(.routeRemoved(Self.ownedRoute, interface: "br0")))
