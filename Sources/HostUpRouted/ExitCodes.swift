@@ -28,6 +28,7 @@ enum ExitCodes {
 }
 
 import HostUpAPI
+import RoutingAgent
 
 extension ExitCodes {
     /// The exit code for an error from the API client: ``transport`` or ``api``.
@@ -36,8 +37,13 @@ extension ExitCodes {
         return api
     }
 
-    /// The exit code for an error the daemon recorded as text in `state.json`.
-    static func code(for recorded: String) -> ExitCode {
-        recorded.hasPrefix("transport") ? transport : api
+    /// The exit code for a failure the daemon recorded in its runtime status.
+    static func code(for recorded: RuntimeStatus.Failure) -> ExitCode {
+        switch recorded.kind {
+        case .apiTransport: transport
+        case .kernel: kernel
+        case .noToken: config
+        case .apiStatus, .apiDecoding, .identity, .other: api
+        }
     }
 }

@@ -120,22 +120,26 @@ struct CreateRoute: AsyncParsableCommand {
         }
         guard let prefix = try? IPv6Prefix(route.prefix) else { return }
         say("asking the daemon (pid \(pid)) to apply it")
-        let state: PersistedState
+        let status: RuntimeStatus
         do {
-            switch try await DaemonSync.syncNow(pid: pid, store: StateStore(directory: directory), timeout: .seconds(wait)) {
-            case .synced(let synced): state = synced
-            case .failed(let failed, _): state = failed
+            switch try await DaemonSync.syncNow(
+                pid: pid, runtime: RuntimeStatusStore(directory: wiring.configuration.runtimeDirectory),
+                timeout: .seconds(wait))
+            {
+            case .synced(let synced): status = synced
+            case .failed(let failed, _): status = failed
             }
         } catch {
             printError("\(error)")
             throw ExitCodes.kernel
         }
-        if let refusal = state.refusals.first(where: { $0.contains(route.id) }) {
+        if let refusal = status.refusals.first(where: { $0.contains(route.id) }) {
             printError("the agent does not apply it: \(refusal)")
             throw ExitCodes.api
         }
-        if let error = state.lastError, !state.routes.contains(where: { $0.id == route.id }) {
-            printError("the daemon did not apply it: \(error)")
+        let routes = (try? StateStore(directory: directory).load().routes) ?? []
+        if let error = status.lastError, !routes.contains(where: { $0.id == route.id }) {
+            printError("the daemon did not apply it: \(error.message)")
             throw ExitCodes.code(for: error)
         }
         do {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import HostUpAPI
 import Logging
+import Netlink
 import RoutingAgent
 import ServiceLifecycle
 import SystemdIntegration
@@ -55,7 +56,18 @@ struct RunCommand: AsyncParsableCommand {
             let configPath = options.config
             let environment = wiring.environment
             let stateDirectory = wiring.configuration.stateDirectory
-            let poller = PollService(agent: agent, logger: logger, trigger: trigger, hooks: hooks) {
+            // Subscribed before the agent's first dump (PollService.run), so no change in between is missed.
+            let watch: KernelWatch?
+            do {
+                let monitor = try RTNetlinkMonitor(receiveBufferSize: wiring.monitorReceiveBufferSize)
+                watch = KernelWatch(agent: agent, monitor: monitor, logger: logger) { status in
+                    notifier.notify([.status(status)])
+                }
+            } catch {
+                logger.error("\(error); repairing the kernel only at each poll")
+                watch = nil
+            }
+            let poller = PollService(agent: agent, logger: logger, trigger: trigger, hooks: hooks, watch: watch) {
                 let configuration = try AgentConfiguration.load(path: configPath, environment: environment)
                 guard configuration.stateDirectory == stateDirectory else {
                     throw ConfigurationError(

@@ -45,6 +45,7 @@ struct StatusCommand: AsyncParsableCommand {
             throw ExitCodes.kernel
         }
         let state = await agent.state
+        let runtime = RuntimeStatusStore(directory: wiring.configuration.runtimeDirectory).load() ?? RuntimeStatus()
         let pending = reconciled.plan.operations.map { "\($0)" }
         let routes = state.routes.map { route in
             Report.RouteStatus(
@@ -55,9 +56,10 @@ struct StatusCommand: AsyncParsableCommand {
                 awaitingRemovalSince: route.missingSince)
         }
         let report = Report(
-            vpsId: state.vpsID, lastSync: state.lastSync, lastAttempt: state.lastAttempt, lastError: state.lastError,
+            vpsId: state.vpsID, lastSync: runtime.lastSync, lastAttempt: runtime.lastAttempt,
+            lastError: runtime.lastError?.message,
             inSync: pending.isEmpty && reconciled.plan.deferred.isEmpty && reconciled.plan.conflicts.isEmpty,
-            routes: routes, pendingOperations: pending, refusals: state.refusals,
+            routes: routes, pendingOperations: pending, refusals: runtime.refusals,
             problems: reconciled.problems.map { "\($0)" } + reconciled.plan.deferred.map { "\($0)" }
                 + reconciled.plan.conflicts.map { "\($0)" })
         if json {

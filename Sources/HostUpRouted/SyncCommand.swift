@@ -53,26 +53,26 @@ struct SyncCommand: AsyncParsableCommand {
     /// The daemon holds the lock: have it sync now and report what it did.
     private func askDaemon(pid: Int32, wiring: Wiring) async throws {
         say("the daemon (pid \(pid)) is running; asking it to sync now")
-        let store = StateStore(directory: wiring.configuration.stateDirectory)
         let outcome: DaemonSync.Outcome
         do {
-            outcome = try await DaemonSync.syncNow(pid: pid, store: store)
+            outcome = try await DaemonSync.syncNow(
+                pid: pid, runtime: RuntimeStatusStore(directory: wiring.configuration.runtimeDirectory))
         } catch {
             printError("\(error)")
             throw ExitCodes.busy
         }
         switch outcome {
-        case .synced(let state):
-            say("synced: \(state.routes.count) routes")
-            for route in state.routes { say("  \(route.prefix)  \(route.id)") }
-            if let error = state.lastError {
-                printError(error)
+        case .synced(let status):
+            let routes = (try? StateStore(directory: wiring.configuration.stateDirectory).load().routes) ?? []
+            say("synced: \(routes.count) routes")
+            for route in routes { say("  \(route.prefix)  \(route.id)") }
+            if let error = status.lastError {
+                printError(error.message)
                 throw ExitCodes.kernel
             }
-        case .failed(_, let error):
-            printError("the daemon's sync failed: \(error)")
-            if error == Agent.waitingForToken { throw ExitCodes.config }
-            throw ExitCodes.code(for: error)
+        case .failed(_, let failure):
+            printError("the daemon's sync failed: \(failure.message)")
+            throw ExitCodes.code(for: failure)
         }
     }
 
@@ -100,7 +100,7 @@ struct SyncCommand: AsyncParsableCommand {
             throw ExitCodes.kernel
         }
         for problem in result.problems { printError("\(problem)") }
-        for refusal in await agent.state.refusals { printError(refusal) }
+        for refusal in await agent.runtime.refusals { printError(refusal) }
         if dryRun {
             say(result.plan.operations.isEmpty ? "# nothing to do" : "\(result.plan)")
             return

@@ -6,6 +6,7 @@ import AsyncHTTPClient
 import FoundationEssentials
 import HostUpAPI
 import Logging
+import Netlink
 import Reconciliation
 import RoutingAgent
 import SystemdIntegration
@@ -89,6 +90,13 @@ struct Wiring {
             baseURL: configuration.apiURL, token: token.secret, version: hostupRoutedVersion)
     }
 
+    /// The receive buffer of the daemon's rtnetlink monitor: `HOSTUP_ROUTED_MONITOR_RCVBUF` (bytes, for tests that
+    /// provoke `ENOBUFS`), else ``RTNetlinkMonitor/defaultReceiveBufferSize``.
+    var monitorReceiveBufferSize: Int {
+        environment["HOSTUP_ROUTED_MONITOR_RCVBUF"].flatMap { Int($0) }.flatMap { $0 > 0 ? $0 : nil }
+            ?? RTNetlinkMonitor.defaultReceiveBufferSize
+    }
+
     /// The agent over the real kernel; `client` is `nil` for commands that need no API.
     func agent(client: HostUpClient?) throws -> Agent {
         let kernel: RTNetlinkKernel
@@ -101,7 +109,8 @@ struct Wiring {
         do {
             return try Agent(
                 configuration: configuration, client: client, kernel: kernel,
-                store: StateStore(directory: configuration.stateDirectory), logger: logger)
+                store: StateStore(directory: configuration.stateDirectory), logger: logger,
+                runtimeStore: RuntimeStatusStore(directory: configuration.runtimeDirectory))
         } catch {
             printError("\(error)")
             throw ExitCodes.config

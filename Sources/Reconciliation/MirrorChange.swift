@@ -26,3 +26,37 @@ public enum MirrorChange: Hashable, Sendable {
     /// Announcements were lost: the mirror is stale until the next ``KernelMirror/resync(_:)``.
     case eventsLost
 }
+
+extension MirrorChange: CustomStringConvertible {
+    /// The change in a few words for a log line, e.g. `route 2001:db8:1::/48 (local) removed from lo`.
+    public var description: String {
+        func on(_ interface: String?) -> String { interface.map { " on \($0)" } ?? "" }
+        switch self {
+        case .linkAdded(let link): return "link \(link.name) added (ifindex \(link.ifindex))"
+        case .linkRemoved(let link): return "link \(link.name) deleted"
+        case .linkChanged(let old, let new):
+            if old.name != new.name { return "link \(old.name) renamed \(new.name)" }
+            if old.isUp != new.isUp { return "link \(new.name) set \(new.isUp ? "up" : "down")" }
+            return "link \(new.name) changed"
+        case .addressAdded(let address, let interface):
+            return "address \(address.address)/\(address.prefixLength) added\(on(interface))"
+        case .addressRemoved(let address, let interface):
+            return "address \(address.address)/\(address.prefixLength) removed\(on(interface))"
+        case .addressChanged(_, let address, let interface):
+            return "address \(address.address)/\(address.prefixLength) changed\(on(interface))"
+        case .routeAdded(let route, let interface):
+            return "route \(route.destination) (\(route.type)) added\(on(interface))"
+        case .routeRemoved(let route, let interface):
+            return "route \(route.destination) (\(route.type)) removed\(on(interface))"
+        case .forwardingChanged(let interface, let enabled):
+            let name: String
+            switch interface {
+            case .all: name = "all"
+            case .defaults: name = "default"
+            case .index(let ifindex): name = "ifindex \(ifindex)"
+            }
+            return "net.ipv6.conf.\(name).forwarding set to \(enabled ? 1 : 0)"
+        case .eventsLost: return "kernel announcements lost"
+        }
+    }
+}

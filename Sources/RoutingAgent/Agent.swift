@@ -28,8 +28,23 @@ public actor Agent {
     private let now: @Sendable () -> Date
     private let networkdLinks: String
 
-    /// The remembered state; persisted after every change.
+    /// The remembered state; `state.json` is written when it changes, and only then.
     public private(set) var state: PersistedState
+    /// What `state.json` holds now (as loaded or last written).
+    private var stored: PersistedState
+    /// What the agent did lately (steps, last sync, last error as a code, counters); see ``RuntimeStatus``.
+    public private(set) var runtime: RuntimeStatus
+    private let runtimeStore: RuntimeStatusStore?
+    /// The kernel as the monitor's announcements tell it (the daemon); `nil` for one-shot commands, which dump.
+    private var mirror: KernelMirror?
+    /// A one-shot command's dump, taken by ``fetch()`` and used by the ``reconcile(dryRun:routes:)`` that follows,
+    /// so that `sync` dumps the kernel once.
+    private var snapshot: ObservedState?
+    /// What the last reconcile converged to, against which kernel changes are judged (``absorb(kernelEvent:)``).
+    private var desired: DesiredState?
+    /// The last identification: the answer it was made from and the VPS id it found.
+    private var identified: (document: RoutedIPv6State, vpsID: String)?
+    private var runtimeWriteFailed = false
     private var etag: String?
     private var lastDocument: RoutedIPv6State?
     private var loggedRefusals: Set<String> = []
@@ -55,9 +70,16 @@ public actor Agent {
         logger: Logger,
         localAddresses: @escaping @Sendable () -> IdentityResolver.LocalAddresses = { .current() },
         now: @escaping @Sendable () -> Date = { Date() },
-        networkdLinks: String = "/run/systemd/netif/links"
+        networkdLinks: String = "/run/systemd/netif/links",
+        runtimeStore: RuntimeStatusStore? = nil
     ) throws {
         self.networkdLinks = networkdLinks
+        self.runtimeStore = runtimeStore
+        var runtime = RuntimeStatus()
+        // The step count goes on from the last run, so that `sync` waiting for it to grow is not fooled by a
+        // daemon that restarted; the counters are this run's.
+        runtime.steps = runtimeStore?.load()?.steps ?? 0
+        self.runtime = runtime
         self.configuration = configuration
         self.client = client
         self.kernel = kernel
@@ -67,6 +89,7 @@ public actor Agent {
         self.now = now
         do {
             self.state = try store.load()
+            self.stored = state
         } catch {
             // A state file that cannot be read (damaged, or written by a newer version) must not disable the agent,
             // nor make it forget what it set: what still reads of it (routes, sysctl originals, owned addresses for
@@ -79,6 +102,7 @@ public actor Agent {
             logger.error(
                 "\(error); moved it to \(aside) and kept what still reads of it (\(kept)); nothing is removed until two answers confirm")
             self.state = salvaged
+            self.stored = PersistedState()
         }
         if let vpsID = state.vpsID { self.logger[metadataKey: LogKeys.vpsID] = "\(vpsID)" }
     }
@@ -98,7 +122,7 @@ public actor Agent {
     ///   the VPS cannot be identified. Either way nothing is changed.
     public func fetch() async throws -> Answer {
         guard let client else { preconditionFailure("Agent.fetch() needs a client") }
-        state.lastAttempt = now()
+        runtime.lastAttempt = now()
         let document: RoutedIPv6State
         switch try await client.routedIPv6State(ifNoneMatch: lastDocument == nil ? nil : etag) {
         case .modified(let fresh, let newTag):
@@ -111,13 +135,21 @@ public actor Agent {
             }
             document = cached
         }
-        let vpsID = try IdentityResolver.resolve(
-            configured: configuration.vpsID, document: document, local: localAddresses())
+        let vpsID: String
+        if let identified, identified.document == document, configuration.vpsID == nil {
+            // The same answer identifies the same VPS: getifaddrs(3) (a netlink dump) is not repeated.
+            vpsID = identified.vpsID
+        } else {
+            vpsID = try IdentityResolver.resolve(
+                configured: configuration.vpsID, document: document, local: localAddresses())
+            identified = (document, vpsID)
+        }
         if state.vpsID != vpsID {
             state.vpsID = vpsID
             logger[metadataKey: LogKeys.vpsID] = "\(vpsID)"
         }
-        let observed = try? kernel.observe()
+        let observed = try? observeKernel()
+        if mirror == nil { snapshot = observed }
         var protected = observed.map(protectedAddresses(in:)) ?? []
         let host = APIEndpoint.host(of: configuration.apiURL) ?? configuration.apiURL
         for address in await APIEndpoint.ipv6Addresses(of: configuration.apiURL, patience: .seconds(2)) {
@@ -191,7 +223,7 @@ public actor Agent {
                 metadata: [LogKeys.routeID: "\(route.id)", LogKeys.prefix: "\(route.prefix)"])
         }
         state.routes = next
-        state.refusals = answer.outcome.refusals.map(\.description)
+        runtime.refusals = answer.outcome.refusals.map(\.description)
         if var recovery = state.recovery {
             if let first = recovery.firstAnswer {
                 if time.timeIntervalSince(first) >= Double(Self.removalConfirmationDelay.components.seconds) {
@@ -230,7 +262,8 @@ public actor Agent {
     /// - Throws: ``NetlinkError`` when the kernel cannot be observed; ``StateStore/Error`` when the state cannot be
     ///   saved. Failed operations are not thrown: they are in the report.
     public func reconcile(dryRun: Bool = false, routes: [RoutedPrefix]? = nil) throws -> Reconciled {
-        let observed = try kernel.observe()
+        let observed = try snapshot ?? observeKernel()
+        snapshot = nil
         let uplink = uplink(in: observed)
         let (desired, problems) = DesiredStateBuilder.build(
             routes: routes ?? state.routes.map(\.routedPrefix), bindings: configuration.bindings, uplink: uplink,
@@ -246,6 +279,7 @@ public actor Agent {
         }
         interfaces = Array(Set(desired.addresses.map(\.interface) + desired.routes.compactMap(\.interface))).sorted()
         guard !dryRun else { return Reconciled(plan: plan, report: nil, problems: problems) }
+        if routes == nil { self.desired = desired }
         // Conflicts with hand-made objects, deferrals, notices and binding problems: logged once each while they
         // last.
         var current =
@@ -273,7 +307,7 @@ public actor Agent {
         // must still leave `cleanup` what to restore.
         if plan.savedSysctls != state.savedSysctls {
             state.savedSysctls = plan.savedSysctls
-            try store.save(state)
+            try save()
         }
         let prefixes = Dictionary(state.routes.map { ($0.id, "\($0.prefix)") }, uniquingKeysWith: { first, _ in first })
         let report = PlanExecutor(kernel: kernel, logger: logger, routePrefixes: prefixes).apply(plan)
@@ -283,12 +317,14 @@ public actor Agent {
             announceApplied(plan: plan, report: report, problems: problems)
         }
         lastReconcileFailed = !report.failed.isEmpty
+        runtime.deferrals = plan.deferred.map(\.description)
         if lastReconcileFailed {
-            state.lastError = "kernel: " + report.failed.map { "\($0.operation): \($0.error)" }.joined(separator: "; ")
+            runtime.lastError = RuntimeStatus.Failure(
+                .kernel, "kernel: " + report.failed.map { "\($0.operation): \($0.error)" }.joined(separator: "; "))
             // Each failed operation was logged as a kernel-error entry with its route, prefix and errno.
             logger.warning("\(report.failed.count) of \(plan.operations.count) operations failed")
         }
-        try store.save(state)
+        try save()
         return Reconciled(plan: plan, report: report, problems: problems)
     }
 
@@ -338,36 +374,59 @@ public actor Agent {
     /// operation of that reconcile.
     public func markSynced() throws {
         let time = now()
-        state.lastSync = time
-        state.lastStepEnd = time
-        state.steps += 1
-        if !lastReconcileFailed { state.lastError = nil }
-        try store.save(state)
+        runtime.lastSync = time
+        runtime.lastStepEnd = time
+        runtime.steps += 1
+        if !lastReconcileFailed { runtime.lastError = nil }
+        try save()
+        publishRuntime()
     }
 
     /// Records a failure that changed nothing, such as an API error.
     public func markFailed(_ error: any Error) {
-        state.lastError = "\(error)"
-        state.lastStepEnd = now()
-        state.steps += 1
-        try? store.save(state)
+        runtime.lastError = RuntimeStatus.Failure(error)
+        runtime.lastStepEnd = now()
+        runtime.steps += 1
+        try? save()
+        publishRuntime()
     }
 
     /// Records a daemon step that found no API token (so `sync` run by hand learns why nothing happened).
     public func markWaitingForToken() {
-        state.lastError = Agent.waitingForToken
-        state.lastStepEnd = now()
-        state.steps += 1
-        try? store.save(state)
+        runtime.lastError = RuntimeStatus.Failure(.noToken, Agent.waitingForToken)
+        runtime.lastStepEnd = now()
+        runtime.steps += 1
+        publishRuntime()
     }
 
-    /// The `lastError` of a step that found no API token.
+    /// The message of a step that found no API token.
     public static let waitingForToken = "waiting for API token"
 
     /// Forgets the routes after `cleanup` removed every owned object.
     public func forgetRoutes() throws {
         state.routes = []
+        try save()
+    }
+
+    /// Writes `state.json` when the state differs from what it holds.
+    private func save() throws {
+        guard state != stored else { return }
         try store.save(state)
+        stored = state
+    }
+
+    /// Writes the runtime status (``RuntimeStatusStore``); a failure is logged once, never thrown: the
+    /// status is for people and commands, the kernel does not depend on it.
+    public func publishRuntime() {
+        guard let runtimeStore else { return }
+        do {
+            try runtimeStore.save(runtime)
+        } catch {
+            if !runtimeWriteFailed { logger.warning("cannot write the runtime status in \(runtimeStore.directory): \(error)") }
+            runtimeWriteFailed = true
+            return
+        }
+        runtimeWriteFailed = false
     }
 
     /// Replaces the configuration and the API client (SIGHUP). The next step uses them.
@@ -404,12 +463,12 @@ public actor Agent {
         var parts: [String] = []
         let routes = active.count == 1 ? "1 route" : "\(active.count) routes"
         parts.append(interfaces.isEmpty ? routes : "\(routes) on \(interfaces.joined(separator: ", "))")
-        if let lastSync = state.lastSync {
+        if let lastSync = runtime.lastSync {
             parts.append("last sync \(Int(max(0, now().timeIntervalSince(lastSync)))) s ago")
         } else {
             parts.append("never synced")
         }
-        if let error = state.lastError {
+        if let error = runtime.lastError?.message {
             let short = error.count > 120 ? String(error.prefix(117)) + "..." : error
             parts.append("last error: \(short)")
         }
@@ -417,6 +476,91 @@ public actor Agent {
         if case .degraded = health { return "degraded (serving the last valid state): " + joined }
         if case .starting = health { return "waiting for the first API answer (serving the state file): " + joined }
         return joined
+    }
+
+    // MARK: - The kernel mirror
+
+    /// Why the mirror was replaced by a fresh dump.
+    public enum ResyncReason: String, Sendable {
+        /// The monitor's receive queue overflowed (`ENOBUFS`): announcements were lost.
+        case lostEvents = "ENOBUFS"
+        /// A dump was interrupted by a concurrent change (`NLM_F_DUMP_INTR`) and was taken again.
+        case dumpInterrupted = "dump-interrupted"
+        /// The periodic resync (``KernelWatch/resyncInterval``).
+        case timer
+    }
+
+    /// What one announcement means for the agent.
+    public enum Attention: Sendable, Equatable {
+        /// Nothing the agent holds changed.
+        case none
+        /// The kernel moved away from what the agent converges to; the text says how, for the log.
+        case drift(String)
+        /// Announcements were lost: the mirror must be replaced by a fresh dump (``resyncMirror(reason:)``).
+        case lostEvents
+    }
+
+    /// Starts keeping the kernel's state from announcements: one dump now, after which ``fetch()`` and
+    /// ``reconcile(dryRun:routes:)`` read the mirror instead of dumping.
+    ///
+    /// - Important: Subscribe the ``Netlink/RTNetlinkMonitor`` first, then call this, then feed every announcement
+    ///   to ``absorb(kernelEvent:)`` in the order received.
+    /// - Throws: ``NetlinkError`` when the dump fails.
+    public func attachMirror() throws {
+        mirror = KernelMirror(try dump())
+    }
+
+    /// Replaces the mirror's content by a fresh dump, and forgets the identification so that the next answer
+    /// identifies this VPS again from the current addresses.
+    ///
+    /// - Throws: ``NetlinkError`` when the dump fails.
+    public func resyncMirror(reason: ResyncReason) throws {
+        let observed = try dump()
+        runtime.counters.resyncs[reason.rawValue, default: 0] += 1
+        identified = nil
+        if mirror == nil { mirror = KernelMirror(observed) } else { mirror?.resync(observed) }
+    }
+
+    /// Applies one announcement to the mirror and judges it against what the last reconcile converged to
+    /// (``Reconciliation/MirrorChange/isRelevant(to:)``). Before the first reconcile nothing is drift.
+    public func absorb(kernelEvent event: RTNetlinkEvent) -> Attention {
+        guard mirror != nil else { return .none }
+        let changes = mirror!.apply(event)
+        if changes.contains(.eventsLost) { return .lostEvents }
+        guard let desired else { return .none }
+        guard let change = changes.first(where: { $0.isRelevant(to: desired) }) else { return .none }
+        return .drift("\(change)")
+    }
+
+    /// Counts a repair pass (``KernelWatch``) and one held back by the rate limit.
+    public func countRepair(heldBack: Bool) {
+        if heldBack { runtime.counters.repairsHeldBack += 1 } else { runtime.counters.repairs += 1 }
+    }
+
+    /// The mirror's view when there is one; else a dump.
+    private func observeKernel() throws -> ObservedState {
+        if let mirror { return mirror.observe() }
+        return try dump()
+    }
+
+    /// Dumps links, addresses and routes, again when the kernel says a dump was interrupted (at most 3 tries).
+    private func dump() throws -> ObservedState {
+        var attempt = 1
+        while true {
+            runtime.counters.kernelDumps += 1
+            do {
+                return try kernel.observe()
+            } catch let error as NetlinkError where error.code == .dumpInterrupted && attempt < 3 {
+                runtime.counters.resyncs[ResyncReason.dumpInterrupted.rawValue, default: 0] += 1
+                logger.notice(
+                    "a kernel dump was interrupted by a concurrent change; dumping again",
+                    metadata: [
+                        LogKeys.event: "\(AgentEvent.kernelResync.rawValue)",
+                        LogKeys.reason: "\(ResyncReason.dumpInterrupted.rawValue)",
+                    ])
+                attempt += 1
+            }
+        }
     }
 
     // MARK: - Kernel facts

@@ -296,6 +296,9 @@ struct ConfigFile {
             // systemd may pass several colon-separated directories; the first is ours.
             configuration.stateDirectory = String(fromSystemd.split(separator: ":").first ?? "")
         }
+        if let fromSystemd = environment["RUNTIME_DIRECTORY"], fromSystemd.hasPrefix("/") {
+            configuration.runtimeDirectoryOverride = String(fromSystemd.split(separator: ":").first ?? "")
+        }
 
         switch nonlocalBind {
         case nil: break

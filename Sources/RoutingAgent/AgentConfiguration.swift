@@ -19,6 +19,15 @@ public struct AgentConfiguration: Sendable, Equatable {
     public var uplink: String?
     /// Where `state.json` is kept. Defaults to `$STATE_DIRECTORY`, then `/var/lib/hostup-routed`.
     public var stateDirectory: String
+    /// Where `status.json` (``RuntimeStatus``) is kept: `$RUNTIME_DIRECTORY` (systemd's `RuntimeDirectory=`) when
+    /// set; else `/run/hostup-routed` for the default state directory, `<state_dir>/run` for another one (so that
+    /// agents with their own state directories do not share it). Not a config key.
+    public var runtimeDirectory: String {
+        if let runtimeDirectoryOverride { return runtimeDirectoryOverride }
+        return stateDirectory == Self.defaultStateDirectory ? Self.defaultRuntimeDirectory : stateDirectory + "/run"
+    }
+    /// `$RUNTIME_DIRECTORY`, when the environment gave one.
+    public var runtimeDirectoryOverride: String?
     /// How routes become kernel objects. Empty means one `anyip` binding for every route.
     public var bindings: [Binding]
     /// Whether `net.ipv6.ip_nonlocal_bind` is set to 1 while any prefix is bound `anyip`, so that services can
@@ -32,6 +41,8 @@ public struct AgentConfiguration: Sendable, Equatable {
     public static let defaultPath = "/etc/hostup-routed/config.toml"
     /// The default state directory when `$STATE_DIRECTORY` is unset.
     public static let defaultStateDirectory = "/var/lib/hostup-routed"
+    /// The runtime directory for the default state directory when `$RUNTIME_DIRECTORY` is unset.
+    public static let defaultRuntimeDirectory = "/run/hostup-routed"
 
     public init(
         apiURL: String = AgentConfiguration.defaultAPIURL,

@@ -62,8 +62,9 @@ package enum FileIO {
         return bytes
     }
 
-    /// Writes all of `bytes` to `fd`, then fsync(2)s it; closes `fd` either way. write(2), retried on `EINTR`.
-    static func writeAllAndClose(_ fd: Int32, _ bytes: [UInt8], path: String) throws(FileIO.Error) {
+    /// Writes all of `bytes` to `fd`, then fsync(2)s it unless `sync` is off; closes `fd` either way. write(2),
+    /// retried on `EINTR`.
+    static func writeAllAndClose(_ fd: Int32, _ bytes: [UInt8], path: String, sync: Bool = true) throws(FileIO.Error) {
         defer { close(fd) }
         var offset = 0
         while offset < bytes.count {
@@ -76,7 +77,7 @@ package enum FileIO {
             }
             offset += written
         }
-        if fsync(fd) != 0 { throw Error(path: path, operation: "fsync", errno: errno) }
+        if sync, fsync(fd) != 0 { throw Error(path: path, operation: "fsync", errno: errno) }
     }
 
     /// Reads a whole file as UTF-8 text.
@@ -209,16 +210,19 @@ package final class CheckedDirectory {
     }
 
     /// Replaces `name` atomically: writes a fresh `name.tmp` (whatever was there is unlinked first, and the new
-    /// one is created with `O_EXCL`), fsync(2)s it, renameat(2)s it over `name`, fsyncs the directory.
-    package func writeAtomically(_ bytes: [UInt8], to name: String, mode: mode_t = 0o600) throws(FileIO.Error) {
+    /// one is created with `O_EXCL`), fsync(2)s it, renameat(2)s it over `name`, fsyncs the directory. With
+    /// `durable: false` nothing is fsync'd (for files on a tmpfs that mean nothing after a reboot).
+    package func writeAtomically(
+        _ bytes: [UInt8], to name: String, mode: mode_t = 0o600, durable: Bool = true
+    ) throws(FileIO.Error) {
         let temporary = name + ".tmp"
         if unlinkat(descriptor, temporary, 0) != 0, errno != ENOENT {
             throw FileIO.Error(path: path + "/" + temporary, operation: "unlink", errno: errno)
         }
         let fd = try openFile(temporary, flags: O_WRONLY | O_CREAT | O_EXCL, mode: mode)
-        try FileIO.writeAllAndClose(fd, bytes, path: path + "/" + temporary)
+        try FileIO.writeAllAndClose(fd, bytes, path: path + "/" + temporary, sync: durable)
         try rename(temporary, to: name)
-        _ = fsync(descriptor)
+        if durable { _ = fsync(descriptor) }
     }
 
     /// Renames `name` to `newName` within the directory. renameat(2).

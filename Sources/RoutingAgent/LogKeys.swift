@@ -9,6 +9,7 @@ public enum LogKeys {
     public static let interface = "hostup.interface"
     public static let event = "hostup.event"
     public static let errno = "errno"
+    public static let reason = "hostup.reason"
 }
 
 /// The kinds of event the agent logs, each with a fixed journal `MESSAGE_ID` once journald integration lands.
@@ -19,4 +20,7 @@ public enum AgentEvent: String, Sendable {
     case apiError = "api-error"
     case kernelError = "kernel-error"
     case stateRestored = "state-restored"
+    case driftRepaired = "drift-repaired"
+    case repairsLimited = "repairs-limited"
+    case kernelResync = "kernel-resync"
 }

@@ -2,7 +2,11 @@ import FoundationEssentials
 import IPv6Addressing
 import Reconciliation
 
-/// What the agent remembers across restarts, kept in `state.json` (DESIGN.md "Names": `/var/lib/hostup-routed`).
+/// What the agent remembers across restarts, kept in `state.json` (DESIGN.md "Names": `/var/lib/hostup-routed`),
+/// written only when it changes. What the agent did lately (last sync, last error) is in ``RuntimeStatus``.
+///
+/// Files of 0.1.0 also hold `lastSync`, `lastAttempt`, `lastStepEnd`, `steps`, `lastError` and `refusals`; they
+/// are ignored.
 ///
 /// - Important: `routes` is the last *valid* answer's routes for this VPS (plus those awaiting a confirming answer
 ///   before removal). It is what is applied when the API is unreachable after a reboot ("fail static").
@@ -21,19 +25,6 @@ public struct PersistedState: Codable, Sendable, Equatable {
     /// The uplink, once known: the interface whose `accept_ra` must stay 2 while forwarding. Remembered so that a
     /// vanished default route (a router restart) does not make it unknown.
     public var uplink: String?
-    /// When the last valid answer was applied.
-    public var lastSync: Date?
-    /// When the last fetch was attempted.
-    public var lastAttempt: Date?
-    /// When the daemon's or `sync`'s last step ended, successful (then equal to `lastSync`) or not.
-    public var lastStepEnd: Date?
-    /// How many steps have ended, successful or not; `sync` and `routes create` wait for it to grow after they
-    /// signal the daemon (dates in the file have whole seconds only).
-    public var steps: Int = 0
-    /// The last error (API, validation or kernel), or `nil` after a clean sync.
-    public var lastError: String?
-    /// Refusals of the last valid answer, as lines.
-    public var refusals: [String] = []
     /// Set when the state file could not be read and was set aside: what is routed here is unknown, so nothing is
     /// removed (no object, no sysctl restore) until two valid answers, at least 2 s apart, confirm it.
     public var recovery: Recovery?
@@ -54,8 +45,7 @@ public struct PersistedState: Codable, Sendable, Equatable {
     public init() {}
 
     private enum CodingKeys: String, CodingKey {
-        case version, vpsID, routes, ownership, savedSysctls, uplink, lastSync, lastAttempt, lastStepEnd, steps, lastError
-        case refusals, recovery
+        case version, vpsID, routes, ownership, savedSysctls, uplink, recovery
     }
 
     /// What can still be read of a state file that does not decode (a damaged file, or a future version): each
@@ -89,12 +79,6 @@ public struct PersistedState: Codable, Sendable, Equatable {
         ownership = try container.decode(OwnershipRecord.self, forKey: .ownership)
         savedSysctls = try container.decode([SavedSysctl].self, forKey: .savedSysctls)
         uplink = try container.decodeIfPresent(String.self, forKey: .uplink)
-        lastSync = try container.decodeIfPresent(Date.self, forKey: .lastSync)
-        lastAttempt = try container.decodeIfPresent(Date.self, forKey: .lastAttempt)
-        lastStepEnd = try container.decodeIfPresent(Date.self, forKey: .lastStepEnd)
-        steps = try container.decodeIfPresent(Int.self, forKey: .steps) ?? 0
-        lastError = try container.decodeIfPresent(String.self, forKey: .lastError)
-        refusals = try container.decode([String].self, forKey: .refusals)
         recovery = try container.decodeIfPresent(Recovery.self, forKey: .recovery)
     }
 }

@@ -47,12 +47,19 @@ public struct PollService: Service {
     private let trigger: PollTrigger
     private let hooks: Hooks
     private let reloader: Reloader?
+    private let watch: KernelWatch?
 
     /// - Parameters:
     ///   - trigger: Wakes the loop early (signals).
     ///   - hooks: Life-cycle callbacks; the seam for `READY=1`, `STATUS=`, `RELOADING=1`, `STOPPING=1`, watchdog.
     ///   - reloader: Re-reads the configuration on ``PollTrigger/Reason/reload``; `nil` ignores reloads.
-    public init(agent: Agent, logger: Logger, trigger: PollTrigger = PollTrigger(), hooks: Hooks = Hooks(), reloader: Reloader? = nil) {
+    ///   - watch: Holds the kernel between polls (the mirror and drift repair); `nil` dumps the kernel at every step
+    ///     instead and repairs only then.
+    public init(
+        agent: Agent, logger: Logger, trigger: PollTrigger = PollTrigger(), hooks: Hooks = Hooks(),
+        watch: KernelWatch? = nil, reloader: Reloader? = nil
+    ) {
+        self.watch = watch
         self.agent = agent
         self.logger = logger
         self.trigger = trigger
@@ -69,6 +76,17 @@ public struct PollService: Service {
             try await cancelWhenGracefulShutdown {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     let readiness = Readiness()
+                    if let watch {
+                        // The monitor subscribed before this dump, so no change between the two is missed.
+                        do {
+                            try await agent.attachMirror()
+                            group.addTask { try await watch.run() }
+                        } catch {
+                            logger.error(
+                                "cannot read the kernel's state (\(error)); repairing only at each poll",
+                                metadata: [LogKeys.event: "\(AgentEvent.kernelError.rawValue)"])
+                        }
+                    }
                     group.addTask {
                         try await Task.sleep(for: Self.readinessDeadline)
                         let status = await agent.statusLine(.starting)

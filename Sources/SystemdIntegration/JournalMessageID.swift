@@ -27,6 +27,12 @@ public struct JournalMessageID: RawRepresentable, Hashable, Sendable, CustomStri
     public static let kernelError = JournalMessageID(rawValue: "2f15a84241884a0caf4e58dbd70a7eba")
     /// The last valid state was restored from the state file (`hostup.event=state-restored`).
     public static let stateRestored = JournalMessageID(rawValue: "3e5e86e154624e85b991d1a56835629c")
+    /// Objects another program removed or changed were put back (`hostup.event=drift-repaired`).
+    public static let driftRepaired = JournalMessageID(rawValue: "d89c3d08412b420aa6acc53fa2ad8300")
+    /// The kernel keeps changing under the agent; repairs are rate-limited (`hostup.event=repairs-limited`).
+    public static let repairsLimited = JournalMessageID(rawValue: "a511f16ab6784eae9dfa9d7787e95644")
+    /// The kernel mirror was rebuilt from a fresh dump (`hostup.event=kernel-resync`).
+    public static let kernelResync = JournalMessageID(rawValue: "56ce5e193ec740c8bb49ade46f6b2acb")
 
     /// The logger metadata key whose value selects the message id.
     public static let eventMetadataKey = "hostup.event"
@@ -39,6 +45,9 @@ public struct JournalMessageID: RawRepresentable, Hashable, Sendable, CustomStri
         "api-error": .apiError,
         "kernel-error": .kernelError,
         "state-restored": .stateRestored,
+        "drift-repaired": .driftRepaired,
+        "repairs-limited": .repairsLimited,
+        "kernel-resync": .kernelResync,
     ]
 
     /// The id for a `hostup.event` value, or `nil` for a value without one.

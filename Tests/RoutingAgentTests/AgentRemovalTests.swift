@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import FoundationEssentials
 import HostUpAPI
 import IPv6Addressing
@@ -95,7 +98,7 @@ func temporaryDirectory() -> String {
         #expect(routes.map(\.id) == ["r1"])
         #expect(routes.first?.prefix == (try IPv6Prefix("2001:db8:1000:10::/64")))
         #expect(routes.first?.missingSince == nil)
-        #expect(await agent.state.refusals.count == 1)
+        #expect(await agent.runtime.refusals.count == 1)
     }
 
     /// An answer whose first pool also holds routes that did not decode.
@@ -149,10 +152,53 @@ func temporaryDirectory() -> String {
         let agent = try makeAgent()
         await agent.absorb(answer([route("r1", "2001:db8:1000:10::/64", label: "web")]))
         try await agent.markSynced()
+        #expect(await agent.runtime.lastSync == clock.now)
         let restarted = try makeAgent()
         let routes = await restarted.state.routes
         #expect(routes == [AppliedRoute(id: "r1", prefix: try IPv6Prefix("2001:db8:1000:10::/64"), label: "web")])
-        #expect(await restarted.state.lastSync == clock.now)
+    }
+
+    @Test func theStateFileIsWrittenOnlyWhenItChanges() async throws {
+        let agent = try makeAgent()
+        await agent.absorb(answer([route("r1", "2001:db8:1000:10::/64")]))
+        try await agent.markSynced()
+        #expect((access(directory + "/state.json", F_OK) == 0))
+        unlink(directory + "/state.json")
+        clock.advance(seconds: 30)
+        await agent.absorb(answer([route("r1", "2001:db8:1000:10::/64")]))
+        try await agent.markSynced()
+        #expect(!(access(directory + "/state.json", F_OK) == 0), "an unchanged state must not be written again")
+        #expect(await agent.runtime.steps == 2)
+        await agent.absorb(answer([route("r1", "2001:db8:1000:10::/64"), route("r2", "2001:db8:1000:20::/64")]))
+        try await agent.markSynced()
+        #expect((access(directory + "/state.json", F_OK) == 0), "a changed state is written")
+    }
+
+    @Test func theRuntimeStatusKeepsTheLastErrorAsACode() async throws {
+        let clock = self.clock
+        let runtime = RuntimeStatusStore(directory: directory + "/run")
+        let agent = try Agent(
+            configuration: AgentConfiguration(vpsID: selfID, stateDirectory: directory), client: nil,
+            kernel: UnreachableKernel(), store: StateStore(directory: directory), logger: Logger(label: "test"),
+            localAddresses: { .init(ipv6: [], ipv4: []) }, now: { clock.now }, runtimeStore: runtime)
+        await agent.markFailed(HostUpAPIError(code: .transport, message: "connection refused"))
+        #expect(runtime.load()?.lastError?.kind == .apiTransport)
+        #expect(runtime.load()?.steps == 1)
+        await agent.markFailed(HostUpAPIError(code: .rateLimited, message: "429", status: 429))
+        #expect(runtime.load()?.lastError?.kind == .apiStatus)
+        await agent.markWaitingForToken()
+        #expect(runtime.load()?.lastError?.kind == .noToken)
+        try await agent.markSynced()
+        let status = try #require(runtime.load())
+        #expect(status.lastError == nil)
+        #expect(status.lastSync == clock.now)
+        #expect(status.steps == 4)
+        // A restarted daemon goes on counting, so that `sync` waiting for the count to grow is not fooled.
+        let restarted = try Agent(
+            configuration: AgentConfiguration(vpsID: selfID, stateDirectory: directory), client: nil,
+            kernel: UnreachableKernel(), store: StateStore(directory: directory), logger: Logger(label: "test"),
+            runtimeStore: runtime)
+        #expect(await restarted.runtime.steps == 4)
     }
 
     @Test func aCorruptStateFileIsSetAsideNotFatal() async throws {
