@@ -25,6 +25,8 @@ public struct PlanExecutor: Sendable {
     /// The routed prefix of each API route id, so that every logged operation names its prefix
     /// (`hostup.prefix`, the journal's `HOSTUP_PREFIX`).
     public var routePrefixes: [String: String]
+    /// The level of each "applied" line: `.info`, or `.debug` where one summary line says it (drift repairs).
+    public var appliedLevel: Logger.Level = .info
 
     /// Creates an executor.
     ///
@@ -79,7 +81,7 @@ public struct PlanExecutor: Sendable {
             switch result {
             case .success:
                 run.applied(operation)
-                log(operation, level: .info, "applied", plan: run.plan)
+                log(operation, level: appliedLevel, "applied", plan: run.plan)
             case .failure(let error) where Self.isAlreadyDone(operation, error.code):
                 run.alreadyDone(operation)
                 log(operation, level: .debug, "already done (\(error.code))", plan: run.plan)
@@ -143,7 +145,7 @@ public struct PlanExecutor: Sendable {
             return
         }
         run.applied(operation)
-        log(operation, level: .info, "applied", plan: run.plan)
+        log(operation, level: appliedLevel, "applied", plan: run.plan)
         // Writing a saved original back is its restore, and ends its record. Restoring all.forwarding also put
         // back every interface's forwarding whose original is the same value.
         let isRestore = run.report.savedSysctls.contains { $0.key == key && $0.value == value }

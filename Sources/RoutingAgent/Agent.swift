@@ -258,10 +258,12 @@ public actor Agent {
     /// Observes the kernel, plans the difference to the remembered routes under the configured bindings, and
     /// applies it (unless `dryRun`), then saves the state.
     ///
-    /// - Parameter routes: The routes to reconcile to; defaults to the remembered ones. `cleanup` passes `[]`.
+    /// - Parameters:
+    ///   - routes: The routes to reconcile to; defaults to the remembered ones. `cleanup` passes `[]`.
+    ///   - quiet: Log each applied operation at debug level, for a caller that logs one summary line (repairs).
     /// - Throws: ``NetlinkError`` when the kernel cannot be observed; ``StateStore/Error`` when the state cannot be
     ///   saved. Failed operations are not thrown: they are in the report.
-    public func reconcile(dryRun: Bool = false, routes: [RoutedPrefix]? = nil) throws -> Reconciled {
+    public func reconcile(dryRun: Bool = false, routes: [RoutedPrefix]? = nil, quiet: Bool = false) throws -> Reconciled {
         let observed = try snapshot ?? observeKernel()
         snapshot = nil
         let uplink = uplink(in: observed)
@@ -310,7 +312,9 @@ public actor Agent {
             try save()
         }
         let prefixes = Dictionary(state.routes.map { ($0.id, "\($0.prefix)") }, uniquingKeysWith: { first, _ in first })
-        let report = PlanExecutor(kernel: kernel, logger: logger, routePrefixes: prefixes).apply(plan)
+        var executor = PlanExecutor(kernel: kernel, logger: logger, routePrefixes: prefixes)
+        if quiet { executor.appliedLevel = .debug }
+        let report = executor.apply(plan)
         state.ownership = report.ownership
         state.savedSysctls = report.savedSysctls
         if routes == nil {

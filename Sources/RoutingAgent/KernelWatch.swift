@@ -118,7 +118,7 @@ public struct KernelWatch: Sendable {
     private func reconcile(_ pending: Bell.Pending) async {
         let result: Agent.Reconciled
         do {
-            result = try await agent.reconcile()
+            result = try await agent.reconcile(quiet: true)
         } catch {
             logger.error(
                 "repair failed: \(error)", metadata: [LogKeys.event: "\(AgentEvent.kernelError.rawValue)"])
@@ -131,7 +131,6 @@ public struct KernelWatch: Sendable {
         logger.notice(
             "repaired kernel drift: \(applied.count) operation\(applied.count == 1 ? "" : "s") after \(cause)",
             metadata: [LogKeys.event: "\(AgentEvent.driftRepaired.rawValue)"])
-        logger.debug("repair operations:\n\(applied.map(\.description).joined(separator: "\n"))")
         repaired(await agent.statusLine(.synced))
     }
 }
