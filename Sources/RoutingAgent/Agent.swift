@@ -148,7 +148,7 @@ public actor Agent {
             state.vpsID = vpsID
             logger[metadataKey: LogKeys.vpsID] = "\(vpsID)"
         }
-        let observed = try? observeKernel()
+        let observed = try? (snapshot ?? observeKernel())
         if mirror == nil { snapshot = observed }
         var protected = observed.map(protectedAddresses(in:)) ?? []
         let host = APIEndpoint.host(of: configuration.apiURL) ?? configuration.apiURL
@@ -512,6 +512,11 @@ public actor Agent {
     /// - Throws: ``NetlinkError`` when the dump fails.
     public func attachMirror() throws {
         mirror = KernelMirror(try dump())
+    }
+
+    /// Stops using the mirror (its monitor failed): from now on each step dumps the kernel again.
+    public func detachMirror() {
+        mirror = nil
     }
 
     /// Replaces the mirror's content by a fresh dump, and forgets the identification so that the next answer

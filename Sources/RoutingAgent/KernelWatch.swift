@@ -38,10 +38,21 @@ public struct KernelWatch: Sendable {
         self.clock = ContinuousClock()
     }
 
-    /// Runs until cancelled.
-    ///
-    /// - Throws: ``NetlinkError`` when the monitor socket fails.
-    public func run() async throws {
+    /// Runs until cancelled. When the monitor socket fails, the agent goes back to dumping the kernel at each
+    /// step (``Agent/detachMirror()``) and this returns.
+    public func run() async {
+        do {
+            try await watch()
+        } catch is CancellationError {
+        } catch {
+            await agent.detachMirror()
+            logger.error(
+                "the kernel monitor failed: \(error); repairing only at each poll",
+                metadata: [LogKeys.event: "\(AgentEvent.kernelError.rawValue)"])
+        }
+    }
+
+    private func watch() async throws {
         let bell = Bell()
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {

@@ -16,6 +16,9 @@ import Synchronization
 /// restores the cached state at start when the API is unreachable. A ``PollTrigger`` wakes it early: `.reload`
 /// re-reads the configuration first (SIGHUP), `.syncNow` just polls.
 ///
+/// With a ``KernelWatch`` (the daemon), the kernel is held between polls: the agent reads a mirror kept current by
+/// rtnetlink announcements instead of dumping at each step, and drift is repaired as soon as it is announced.
+///
 /// - Important: Cancellation (SIGTERM through `ServiceGroup`) ends the loop between steps; the kernel is left as
 ///   it is, so traffic keeps flowing across restarts and upgrades.
 public struct PollService: Service {
@@ -80,7 +83,7 @@ public struct PollService: Service {
                         // The monitor subscribed before this dump, so no change between the two is missed.
                         do {
                             try await agent.attachMirror()
-                            group.addTask { try await watch.run() }
+                            group.addTask { await watch.run() }
                         } catch {
                             logger.error(
                                 "cannot read the kernel's state (\(error)); repairing only at each poll",
