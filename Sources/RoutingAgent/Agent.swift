@@ -45,6 +45,8 @@ public actor Agent {
     /// The last identification: the answer it was made from and the VPS id it found.
     private var identified: (document: RoutedIPv6State, vpsID: String)?
     private var runtimeWriteFailed = false
+    /// The input of the last reconcile that left the kernel converged, while the mirror holds it.
+    private var converged: ConvergenceInput?
     private var etag: String?
     private var lastDocument: RoutedIPv6State?
     private var loggedRefusals: Set<String> = []
@@ -329,7 +331,28 @@ public actor Agent {
             logger.warning("\(report.failed.count) of \(plan.operations.count) operations failed")
         }
         try save()
+        // With the mirror, a kernel change that matters wakes a repair, so a later poll with the same input has
+        // nothing to do (a failed operation is retried at the next poll).
+        converged = mirror != nil && routes == nil && !lastReconcileFailed ? convergenceInput : nil
         return Reconciled(plan: plan, report: report, problems: problems)
+    }
+
+    /// What a reconcile converges to besides the kernel: the routes, the configuration, whether removals are held.
+    private struct ConvergenceInput: Equatable {
+        var routes: [AppliedRoute]
+        var configuration: AgentConfiguration
+        var recovering: Bool
+    }
+
+    private var convergenceInput: ConvergenceInput {
+        ConvergenceInput(routes: state.routes, configuration: configuration, recovering: state.recovery != nil)
+    }
+
+    /// Whether a reconcile could change anything: always, unless the mirror is kept (the daemon), the last
+    /// reconcile succeeded, and the routes and configuration are the same as then. A poll whose answer changes
+    /// nothing then skips planning altogether.
+    public var needsReconcile: Bool {
+        converged != convergenceInput
     }
 
     /// `plan` without anything that removes or restores: while the state is being recovered, what is routed here
@@ -517,6 +540,7 @@ public actor Agent {
     /// Stops using the mirror (its monitor failed): from now on each step dumps the kernel again.
     public func detachMirror() {
         mirror = nil
+        converged = nil
     }
 
     /// Replaces the mirror's content by a fresh dump, and forgets the identification so that the next answer

@@ -218,6 +218,7 @@ public struct PollService: Service {
     }
 
     private func reconcile() async throws {
+        guard await agent.needsReconcile else { return }
         let result = try await agent.reconcile()
         if let applied = result.report?.applied, !applied.isEmpty {
             logger.info("applied \(applied.count) operation\(applied.count == 1 ? "" : "s"):\n\(applied.map(\.description).joined(separator: "\n"))")

@@ -126,6 +126,25 @@ import Testing
         #expect(await agent.absorb(kernelEvent: .lostEvents) == .lostEvents)
     }
 
+    @Test func aPollWithTheSameAnswerNeedsNoReconcileWhileTheMirrorHoldsTheKernel() async throws {
+        let agent = try makeAgent(SysctlKernel())
+        await agent.absorb(answer([route("r1", "2001:db8:1000:10::/64")]))
+        #expect(await agent.needsReconcile)
+        _ = try await agent.reconcile()
+        #expect(await agent.needsReconcile, "without the mirror every poll reconciles")
+        try await agent.attachMirror()
+        _ = try await agent.reconcile()
+        #expect(await !agent.needsReconcile)
+        await agent.absorb(answer([route("r1", "2001:db8:1000:10::/64")]))
+        #expect(await !agent.needsReconcile, "the same answer again")
+        await agent.absorb(answer([route("r1", "2001:db8:1000:10::/64"), route("r2", "2001:db8:1000:20::/64")]))
+        #expect(await agent.needsReconcile, "a new route")
+        _ = try await agent.reconcile()
+        #expect(await !agent.needsReconcile)
+        await agent.detachMirror()
+        #expect(await agent.needsReconcile, "without the mirror again")
+    }
+
     func answer(_ routes: [HostUpAPI.Route]) -> Agent.Answer {
         let doc = document(routes)
         let validator = RouteValidator(vpsID: selfID, uplinkPrefixes: [])
