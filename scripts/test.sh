@@ -7,6 +7,8 @@
 #   4. scripts/test-in-netns.sh         the netlink integration tests inside a fresh network namespace
 #   5. scripts/e2e.sh                   end to end: agent + API simulator in network namespaces
 #   6. scripts/e2e-forwarding.sh        forwarding and accept_ra with a real router (radvd) in network namespaces
+#   7. scripts/e2e-repair.sh            kernel drift repaired by the daemon from netlink events, no API request
+#                                       (issue 10), in network namespaces
 #   ...                                 the command line, systemd integration and unit checks, scripts/fuzz.sh (the
 #                                       config loader, API document and netlink decoders, 20 s each), then the .deb
 #                                       (packaging/build-deb, once): scripts/test-deb.sh in a chroot and
@@ -78,6 +80,7 @@ fi
 step "command line against the API simulator" scripts/cli-test.sh
 step "end to end" scripts/e2e.sh
 step "forwarding with a real router" scripts/e2e-forwarding.sh
+step "kernel drift repair" scripts/e2e-repair.sh
 step "systemd integration" scripts/e2e-systemd.sh
 step "systemd unit" scripts/check-unit.sh
 step "fuzzing (20 s a target)" scripts/fuzz.sh config document netlink
