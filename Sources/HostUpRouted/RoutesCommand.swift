@@ -133,7 +133,7 @@ struct CreateRoute: AsyncParsableCommand {
             printError("\(error)")
             throw ExitCodes.kernel
         }
-        if let refusal = status.refusals.first(where: { $0.contains(route.id) }) {
+        if let refusal = status.refusals.first(where: { $0.routeID == route.id }) {
             printError("the agent does not apply it: \(refusal)")
             throw ExitCodes.api
         }

@@ -59,7 +59,7 @@ struct StatusCommand: AsyncParsableCommand {
             vpsId: state.vpsID, lastSync: runtime.lastSync, lastAttempt: runtime.lastAttempt,
             lastError: runtime.lastError?.message,
             inSync: pending.isEmpty && reconciled.plan.deferred.isEmpty && reconciled.plan.conflicts.isEmpty,
-            routes: routes, pendingOperations: pending, refusals: runtime.refusals,
+            routes: routes, pendingOperations: pending, refusals: runtime.refusals.map(\.description),
             problems: reconciled.problems.map { "\($0)" } + reconciled.plan.deferred.map { "\($0)" }
                 + reconciled.plan.conflicts.map { "\($0)" })
         if json {

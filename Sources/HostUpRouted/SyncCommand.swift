@@ -100,7 +100,7 @@ struct SyncCommand: AsyncParsableCommand {
             throw ExitCodes.kernel
         }
         for problem in result.problems { printError("\(problem)") }
-        for refusal in await agent.runtime.refusals { printError(refusal) }
+        for refusal in await agent.runtime.refusals { printError("\(refusal)") }
         if dryRun {
             say(result.plan.operations.isEmpty ? "# nothing to do" : "\(result.plan)")
             return

@@ -225,7 +225,7 @@ public actor Agent {
                 metadata: [LogKeys.routeID: "\(route.id)", LogKeys.prefix: "\(route.prefix)"])
         }
         state.routes = next
-        runtime.refusals = answer.outcome.refusals.map(\.description)
+        runtime.refusals = answer.outcome.refusals
         if var recovery = state.recovery {
             if let first = recovery.firstAnswer {
                 if time.timeIntervalSince(first) >= Double(Self.removalConfirmationDelay.components.seconds) {

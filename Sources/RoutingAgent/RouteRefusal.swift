@@ -1,5 +1,5 @@
 /// A route of this VPS that failed validation: it is not applied, and the other routes still are.
-public struct RouteRefusal: Hashable, Sendable, CustomStringConvertible {
+public struct RouteRefusal: Hashable, Sendable, Codable, CustomStringConvertible {
     /// The API's `pools[].routes[].id`.
     public var routeID: String
     /// The `prefix` as the API sent it.

@@ -18,8 +18,8 @@ public struct RuntimeStatus: Codable, Sendable, Equatable {
     public var lastStepEnd: Date?
     /// The last step's failure, or `nil` after a clean sync.
     public var lastError: Failure?
-    /// Refusals of the last valid answer, as lines.
-    public var refusals: [String] = []
+    /// Refusals of the last valid answer, each with its route id (`routes create` looks its route up by id).
+    public var refusals: [RouteRefusal] = []
     /// Objects of the last reconcile that wait for something (a missing interface), as lines.
     public var deferrals: [String] = []
     /// What the daemon has done to the kernel since it started.

@@ -98,7 +98,7 @@ func temporaryDirectory() -> String {
         #expect(routes.map(\.id) == ["r1"])
         #expect(routes.first?.prefix == (try IPv6Prefix("2001:db8:1000:10::/64")))
         #expect(routes.first?.missingSince == nil)
-        #expect(await agent.runtime.refusals.count == 1)
+        #expect(await agent.runtime.refusals.map(\.routeID) == ["r1"])
     }
 
     /// An answer whose first pool also holds routes that did not decode.
@@ -188,9 +188,11 @@ func temporaryDirectory() -> String {
         #expect(runtime.load()?.lastError?.kind == .apiStatus)
         await agent.markWaitingForToken()
         #expect(runtime.load()?.lastError?.kind == .noToken)
+        await agent.absorb(answer([route("r9", "2001:db8:1000:90::1/64")]))
         try await agent.markSynced()
         let status = try #require(runtime.load())
         #expect(status.lastError == nil)
+        #expect(status.refusals.map(\.routeID) == ["r9"], "each refusal keeps its route id")
         #expect(status.lastSync == clock.now)
         #expect(status.steps == 4)
         // A restarted daemon goes on counting, so that `sync` waiting for the count to grow is not fooled.
