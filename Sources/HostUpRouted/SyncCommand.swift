@@ -77,39 +77,27 @@ struct SyncCommand: AsyncParsableCommand {
     }
 
     private func sync(agent: Agent) async throws {
-        do {
-            var answer = try await agent.fetch()
-            if await agent.absorb(answer) > 0, let due = await agent.confirmationDue() {
-                let wait = max(0, due.timeIntervalSinceNow)
-                try await Task.sleep(for: .milliseconds(Int64(wait * 1000) + 50))
-                answer = try await agent.fetch()
-                await agent.absorb(answer)
-            }
-        } catch {
-            if !dryRun { await agent.markFailed(error) }
+        switch await OneShotSync(agent: agent).run(dryRun: dryRun) {
+        case .apiFailed(let error):
             printError("API: \(error)")
             printError("nothing was changed")
             throw ExitCodes.code(for: error)
-        }
-        let result: Agent.Reconciled
-        do {
-            result = try await agent.reconcile(dryRun: dryRun)
-            if !dryRun { try await agent.markSynced() }
-        } catch {
+        case .reconcileFailed(let error):
             printError("\(error)")
             throw ExitCodes.kernel
-        }
-        for problem in result.problems { printError("\(problem)") }
-        for refusal in await agent.runtime.refusals { printError("\(refusal)") }
-        if dryRun {
-            say(result.plan.operations.isEmpty ? "# nothing to do" : "\(result.plan)")
-            return
-        }
-        let report = result.report!
-        say(result.plan.operations.isEmpty ? "in sync: nothing to do" : "\(result.plan)")
-        if !report.failed.isEmpty {
-            for failure in report.failed { printError("failed: \(failure.operation): \(failure.error)") }
-            throw ExitCodes.kernel
+        case .reconciled(let result, let refusals):
+            for problem in result.problems { printError("\(problem)") }
+            for refusal in refusals { printError("\(refusal)") }
+            if dryRun {
+                say(result.plan.operations.isEmpty ? "# nothing to do" : "\(result.plan)")
+                return
+            }
+            say(result.plan.operations.isEmpty ? "in sync: nothing to do" : "\(result.plan)")
+            let failed = result.report?.failed ?? []
+            if !failed.isEmpty {
+                for failure in failed { printError("failed: \(failure.operation): \(failure.error)") }
+                throw ExitCodes.kernel
+            }
         }
     }
 }

@@ -247,6 +247,12 @@ public actor Agent {
         }
     }
 
+    /// How long from now until a second answer can confirm the pending removals (zero when it already can), or
+    /// `nil` if none is pending; measured with the agent's clock, as ``absorb(_:)`` measures.
+    public func confirmationWait() -> Duration? {
+        confirmationDue().map { .milliseconds(Int64(max(0, $0.timeIntervalSince(now())) * 1000)) }
+    }
+
     // MARK: - Reconciling
 
     /// The result of one reconcile against the kernel.

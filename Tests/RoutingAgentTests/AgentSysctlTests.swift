@@ -48,6 +48,29 @@ final class SysctlKernel: NetworkKernel {
     }
     func mutate(_ body: (inout ObservedState) -> Void) { state.withLock { body(&$0.observed) } }
 
+    /// Puts the addresses and routes that `plan` adds into the kernel and takes out those it removes, as the
+    /// kernel would have after applying it (this kernel's `perform` changes nothing).
+    func hold(_ plan: Plan) {
+        mutate { observed in
+            for operation in plan.operations {
+                switch operation {
+                case .addAddress(let address, _), .replaceAddress(let address, _):
+                    observed.addresses.removeAll { $0.ifindex == address.ifindex && $0.address == address.address }
+                    observed.addresses.append(address)
+                case .removeAddress(let address, _):
+                    observed.addresses.removeAll { $0.ifindex == address.ifindex && $0.address == address.address }
+                case .addRoute(let route, _), .replaceRoute(let route, _):
+                    observed.routes.removeAll { $0.table == route.table && $0.destination == route.destination && $0.metric == route.metric }
+                    observed.routes.append(route)
+                case .removeRoute(let route, _):
+                    observed.routes.removeAll { $0.table == route.table && $0.destination == route.destination && $0.metric == route.metric }
+                case .setSysctl:
+                    break
+                }
+            }
+        }
+    }
+
     func observe() throws -> ObservedState { state.withLock { $0.observed } }
     func perform(_ requests: [RTNetlinkRequest]) throws -> [Result<Void, NetlinkError>] {
         requests.map { _ in .success(()) }
