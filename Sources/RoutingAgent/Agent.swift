@@ -261,6 +261,8 @@ public actor Agent {
         /// `nil` for a dry run.
         public var report: ExecutionReport?
         public var problems: [BindingProblem]
+        /// What the routes and bindings ask of the kernel; the plan is its difference to what the kernel holds.
+        public var desired: DesiredState
     }
 
     /// Observes the kernel, plans the difference to the remembered routes under the configured bindings, and
@@ -288,7 +290,7 @@ public actor Agent {
             plan = Self.withoutRemovals(plan, saved: state.savedSysctls)
         }
         interfaces = Array(Set(desired.addresses.map(\.interface) + desired.routes.compactMap(\.interface))).sorted()
-        guard !dryRun else { return Reconciled(plan: plan, report: nil, problems: problems) }
+        guard !dryRun else { return Reconciled(plan: plan, report: nil, problems: problems, desired: desired) }
         if routes == nil { self.desired = desired }
         // Conflicts with hand-made objects, deferrals, notices and binding problems: logged once each while they
         // last.
@@ -340,7 +342,7 @@ public actor Agent {
         // With the mirror, a kernel change that matters wakes a repair, so a later poll with the same input has
         // nothing to do (a failed operation is retried at the next poll).
         converged = mirror != nil && routes == nil && !lastReconcileFailed ? convergenceInput : nil
-        return Reconciled(plan: plan, report: report, problems: problems)
+        return Reconciled(plan: plan, report: report, problems: problems, desired: desired)
     }
 
     /// What a reconcile converges to besides the kernel: the routes, the configuration, whether removals are held.
