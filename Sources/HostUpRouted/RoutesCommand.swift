@@ -2,7 +2,6 @@ import ArgumentParser
 import FoundationEssentials
 import HostUpAPI
 import IPv6Addressing
-import Netlink
 import RoutingAgent
 
 struct RoutesCommand: AsyncParsableCommand {
@@ -108,47 +107,34 @@ struct CreateRoute: AsyncParsableCommand {
     private func applyHere(_ route: HostUpAPI.Route, wiring: Wiring) async throws {
         let directory = wiring.configuration.stateDirectory
         let pid: Int32
-        do {
-            guard let daemon = try StateLock.holder(directory: directory)?.daemonPID else {
-                say("the daemon is not running: `hostup-routed sync` applies it now")
-                return
-            }
-            pid = daemon
-        } catch {
+        switch DaemonApply.presence(stateDirectory: directory) {
+        case .notRunning:
+            say("the daemon is not running: `hostup-routed sync` applies it now")
+            return
+        case .unknown(let error):
             say("cannot tell whether the daemon runs (\(error)); it applies the route at its next poll")
             return
+        case .running(let daemon):
+            pid = daemon
         }
         guard let prefix = try? IPv6Prefix(route.prefix) else { return }
         say("asking the daemon (pid \(pid)) to apply it")
-        let status: RuntimeStatus
-        do {
-            switch try await DaemonSync.syncNow(
-                pid: pid, runtime: RuntimeStatusStore(directory: wiring.configuration.runtimeDirectory),
-                timeout: .seconds(wait))
-            {
-            case .synced(let synced): status = synced
-            case .failed(let failed, _): status = failed
-            }
-        } catch {
+        let apply = DaemonApply(
+            routeID: route.id, prefix: prefix, stateDirectory: directory,
+            runtimeDirectory: wiring.configuration.runtimeDirectory, timeout: .seconds(wait))
+        switch await apply.run(pid: pid) {
+        case .daemonFailed(let error), .notRouted(let error):
             printError("\(error)")
             throw ExitCodes.kernel
-        }
-        if let refusal = status.refusals.first(where: { $0.routeID == route.id }) {
+        case .refused(let refusal):
             printError("the agent does not apply it: \(refusal)")
             throw ExitCodes.api
+        case .notApplied(let failure):
+            printError("the daemon did not apply it: \(failure.message)")
+            throw ExitCodes.code(for: failure)
+        case .routed:
+            say("the kernel routes \(prefix)")
         }
-        let routes = (try? StateStore(directory: directory).load().routes) ?? []
-        if let error = status.lastError, !routes.contains(where: { $0.id == route.id }) {
-            printError("the daemon did not apply it: \(error.message)")
-            throw ExitCodes.code(for: error)
-        }
-        do {
-            try await KernelWait.untilRouted(prefix, timeout: .seconds(wait))
-        } catch {
-            printError("\(error)")
-            throw ExitCodes.kernel
-        }
-        say("the kernel routes \(prefix)")
     }
 }
 
