@@ -219,7 +219,8 @@ public actor Agent {
                     ])
             }
         }
-        for route in next where !state.routes.contains(where: { $0.id == route.id && $0.prefix == route.prefix }) {
+        let known = Set(state.routes.map { RouteKey(id: $0.id, prefix: $0.prefix) })
+        for route in next where !known.contains(RouteKey(id: route.id, prefix: route.prefix)) {
             logger.info(
                 "route \(route.id) (\(route.prefix)) is routed to this VPS",
                 metadata: [LogKeys.routeID: "\(route.id)", LogKeys.prefix: "\(route.prefix)"])
@@ -238,6 +239,11 @@ public actor Agent {
             }
         }
         return next.filter { $0.missingSince != nil }.count
+    }
+
+    private struct RouteKey: Hashable {
+        var id: String
+        var prefix: IPv6Prefix
     }
 
     /// The earliest time at which a second answer can confirm the pending removals, or `nil` if none is pending.

@@ -190,3 +190,31 @@ func document(_ routes: [HostUpAPI.Route], parent: String = "2001:db8:1000::/48"
         }
     }
 }
+
+@Suite struct OverlapSweepTests {
+    /// The sweep finds exactly the routes that overlap another id's route, as comparing every pair does.
+    @Test func theSweepAgreesWithComparingEveryPair() throws {
+        var generator = SplitMix64(state: 7)
+        for _ in 0..<200 {
+            var all: [(id: String, prefix: IPv6Prefix)] = []
+            for index in 0..<Int.random(in: 1...40, using: &generator) {
+                let length = [48, 52, 56, 60, 64].randomElement(using: &generator)!
+                let high = 0x2001_0db8_1000_0000 | UInt64.random(in: 0...0xff, using: &generator) << 8
+                let prefix = try IPv6Prefix(masking: IPv6Address(high: high, low: 0), length: length)
+                // Now and then the same id twice: those are not overlaps of each other.
+                all.append((Bool.random(using: &generator) && index > 0 ? all[index - 1].id : "r\(index)", prefix))
+            }
+            let found = RouteValidator.overlaps(all)
+            for route in all {
+                let others = all.filter { $0.id != route.id && $0.prefix.overlaps(route.prefix) }
+                if let partner = found[route.id] {
+                    #expect(partner.id != route.id)
+                    #expect(all.contains { $0.id == route.id && $0.prefix.overlaps(partner.prefix) })
+                } else {
+                    #expect(others.isEmpty, "\(route.id) \(route.prefix) overlaps \(others.map(\.id))")
+                }
+            }
+        }
+    }
+}
+
