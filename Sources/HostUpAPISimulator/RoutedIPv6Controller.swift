@@ -18,9 +18,11 @@ struct RoutedIPv6Controller {
         group.delete(":id", use: releasePool)
     }
 
-    /// `GET /api/v2/routed-ipv6`: the state document with an `ETag`; 304 when `If-None-Match` matches.
+    /// `GET /api/v2/routed-ipv6`: the state document with an `ETag`; 304 when `If-None-Match` matches. With
+    /// entity tags turned off (``SimulatorState/setSendsEntityTags(_:)``), the document alone, always.
     @Sendable func fetchState(_ request: Request, context: SimulatorRequestContext) async throws -> Response {
         let body = Array(try Response.makeEncoder().encode(await state.document()))
+        guard await state.sendsEntityTags else { return Response.bytes(body) }
         let tag = EntityTag.of(body)
         if let condition = request.headers[.ifNoneMatch], EntityTag.ifNoneMatch(condition, matches: tag) {
             return Response(status: .notModified, headers: [.eTag: tag])

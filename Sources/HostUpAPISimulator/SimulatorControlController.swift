@@ -15,6 +15,8 @@ import NIOCore
 /// - `POST /_sim/rate-limit` (``RateLimitPolicy``, `{"limit": N, "windowSeconds": S}`) → the snapshot; starts a
 ///   fresh window
 /// - `GET /_sim/requests` → `[RecordedRequest]`; `DELETE /_sim/requests` empties the log
+/// - `POST /_sim/entity-tags` (`{"enabled": false}`) → the same; off, `GET /api/v2/routed-ipv6` sends no `ETag`
+///   and ignores `If-None-Match` (always `200` with the document)
 struct SimulatorControlController {
     private struct ControlError: Encodable {
         var error: String
@@ -22,6 +24,10 @@ struct SimulatorControlController {
 
     private struct Faults: Encodable {
         var faults: [SimulatedFault]
+    }
+
+    private struct EntityTags: Codable {
+        var enabled: Bool
     }
 
     let state: SimulatorState
@@ -73,6 +79,12 @@ struct SimulatorControlController {
         }
         group.get("requests") { _, _ in
             try Response.json(await state.requests())
+        }
+        group.post("entity-tags") { request, _ in
+            try await respond(decoding: EntityTags.self, from: request) { setting in
+                await state.setSendsEntityTags(setting.enabled)
+                return try .json(setting)
+            }
         }
         group.delete("requests") { _, _ in
             await state.clearRequests()

@@ -13,6 +13,8 @@ public actor SimulatorState {
     private var faultClearings = 0
     private var log: [RecordedRequest] = []
     private var rateWindow: RateLimitWindow
+    /// Whether `GET /api/v2/routed-ipv6` sends an `ETag` and answers a matching `If-None-Match` with 304.
+    public private(set) var sendsEntityTags = true
 
     /// Creates the state a configuration describes.
     ///
@@ -68,6 +70,14 @@ public actor SimulatorState {
     /// Replaces the request budget and starts a fresh window.
     public func setRateLimit(_ policy: RateLimitPolicy) {
         rateWindow = RateLimitWindow(policy: policy, now: Date())
+    }
+
+    /// Turns `ETag`/`If-None-Match` on or off. Equivalent to `POST /_sim/entity-tags`.
+    ///
+    /// Off, every `GET /api/v2/routed-ipv6` gets the whole document with `200` and no `ETag`, as from an API that
+    /// documents none; a benchmark measures the full-answer path that way.
+    public func setSendsEntityTags(_ enabled: Bool) {
+        sendsEntityTags = enabled
     }
 
     /// The `/api/*` requests received so far, oldest first. Equivalent to `GET /_sim/requests`.

@@ -14,7 +14,7 @@ struct HostUpAPISimulatorCommand: AsyncParsableCommand {
         discussion: """
             Control endpoints (no auth): POST /_sim/seed, GET /_sim/state, POST /_sim/destinations, \
             POST /_sim/tokens, DELETE /_sim/routes/{id}, POST|DELETE /_sim/fault, POST /_sim/rate-limit, \
-            GET|DELETE /_sim/requests.
+            GET|DELETE /_sim/requests, POST /_sim/entity-tags.
             """
     )
 

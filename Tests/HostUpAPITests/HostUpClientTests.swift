@@ -70,6 +70,22 @@ import Testing
         }
     }
 
+    @Test func withoutEntityTagsEveryFetchGetsTheDocument() async throws {
+        try await withClient { client, state in
+            guard case .modified(_, let etag?) = try await client.routedIPv6State() else {
+                Issue.record("expected a document with an ETag")
+                return
+            }
+            await state.setSendsEntityTags(false)
+            guard case .modified(_, nil) = try await client.routedIPv6State(ifNoneMatch: etag) else {
+                Issue.record("with entity tags off, a matching If-None-Match must still get the document, untagged")
+                return
+            }
+            await state.setSendsEntityTags(true)
+            #expect(try await client.routedIPv6State(ifNoneMatch: etag) == .notModified)
+        }
+    }
+
     @Test func allocatesAPoolCreatesDeletesARouteAndReleasesThePool() async throws {
         try await withClient(simulator: SimulatorHarness.configuration(pools: false)) { client, _ in
             let allocated = try await client.allocatePool()
