@@ -10,8 +10,9 @@
 #   7. scripts/e2e-repair.sh            kernel drift repaired by the daemon from netlink events, no API request
 #                                       (issue 10), in network namespaces
 #   ...                                 the command line, systemd integration and unit checks, scripts/fuzz.sh (the
-#                                       config loader, API document and netlink decoders, 20 s each), then the .deb
-#                                       (packaging/build-deb, once): scripts/test-deb.sh in a chroot and
+#                                       config loader, API document and netlink decoders, 20 s each), the benchmark
+#                                       in short mode (scripts/bench/daemon.sh --short: it works, timings unchecked),
+#                                       then the .deb (packaging/build-deb, once): scripts/test-deb.sh in a chroot and
 #                                       scripts/test-boot.sh under a booted systemd (systemd-nspawn)
 # Later steps still run when an earlier test step fails (not when the build fails). Prints a summary; exits 1
 # when any step failed. A skipped end-to-end run (not root, no `ip netns`) counts as a failure when CI is set,
@@ -84,6 +85,8 @@ step "kernel drift repair" scripts/e2e-repair.sh
 step "systemd integration" scripts/e2e-systemd.sh
 step "systemd unit" scripts/check-unit.sh
 step "fuzzing (20 s a target)" scripts/fuzz.sh config document netlink
+# Proves the benchmark script works (every figure obtained), not its timings.
+step "benchmark (short mode)" scripts/bench/daemon.sh --short
 # One .deb for both package tiers (each builds its own when DEB is not set). Without dpkg-buildpackage they skip.
 build_deb() {
     DEB=$(packaging/build-deb | tail -n 1) && [ -f "$DEB" ] && export DEB
