@@ -12,9 +12,9 @@ import Synchronization
 ///
 /// Every `pollInterval` (±10 % jitter) it fetches and applies the API's state. When a fetch fails it changes
 /// nothing the API said and backs off (5 s → 5 min, full jitter; at least `Retry-After` on 429, at least a minute
-/// on 401/403), but still reconciles the kernel to the last valid state at least once a minute, which also
-/// restores the cached state at start when the API is unreachable. A ``PollTrigger`` wakes it early: `.reload`
-/// re-reads the configuration first (SIGHUP), `.syncNow` just polls.
+/// on 401/403; ``PollSchedule`` makes these decisions), but still reconciles the kernel to the last valid state at
+/// least once a minute, which also restores the cached state at start when the API is unreachable. A
+/// ``PollTrigger`` wakes it early: `.reload` re-reads the configuration first (SIGHUP), `.syncNow` just polls.
 ///
 /// With a ``KernelWatch`` (the daemon), the kernel is held between polls: the agent reads a mirror kept current by
 /// rtnetlink announcements instead of dumping at each step, and drift is repaired as soon as it is announced.
@@ -109,15 +109,22 @@ public struct PollService: Service {
     }
 
     private func loop(_ readiness: Readiness) async throws {
-        var backoff = Backoff()
+        var schedule = await PollSchedule(pollInterval: agent.configuration.pollInterval)
         var generator = SystemRandomNumberGenerator()
         var reason: PollTrigger.Reason?
         // The cached state goes into the kernel before anything waits on the API: at boot, services that bind
         // routed addresses start once READY=1 is sent.
-        if await !agent.state.routes.isEmpty {
+        let hasCachedState = await !agent.state.routes.isEmpty
+        if hasCachedState {
             hooks.stepStarted()
             await reconcileFromCache(atStart: true)
             hooks.stepFinished()
+        }
+        let hasClient = await agent.hasClient
+        let firstDelay = schedule.firstRequestDelay(hasCachedState: hasCachedState && hasClient, using: &generator)
+        if firstDelay > .zero {
+            logger.debug("first API request in \(firstDelay.configText)")
+            reason = await trigger.wait(upTo: firstDelay)
         }
         var first = true
         while !Task.isCancelled {
@@ -126,7 +133,7 @@ public struct PollService: Service {
                 await reload()
             }
             hooks.stepStarted()
-            let (delay, health) = await step(backoff: &backoff, generator: &generator)
+            let (delay, health) = await step(schedule: &schedule, generator: &generator)
             hooks.stepFinished()
             let status = await agent.statusLine(health)
             if Task.isCancelled { break }
@@ -163,9 +170,10 @@ public struct PollService: Service {
 
     /// One fetch and reconcile. Returns the delay until the next one, and how it went.
     private func step<G: RandomNumberGenerator>(
-        backoff: inout Backoff, generator: inout G
+        schedule: inout PollSchedule, generator: inout G
     ) async -> (Duration, Agent.Health) {
         let interval = await agent.configuration.pollInterval
+        schedule.pollInterval = interval
         if await !agent.hasClient {
             // No token yet: look for it again; until then change nothing.
             guard let reloader else { return (interval, .waitingForToken) }
@@ -187,17 +195,10 @@ public struct PollService: Service {
             await agent.absorb(answer)
             try await reconcile()
             try await agent.markSynced()
-            backoff.reset()
-            return (Backoff.jittered(interval, using: &generator), .synced)
+            return (schedule.afterSuccess(using: &generator), .synced)
         } catch let error as HostUpAPIError {
             await agent.markFailed(error)
-            let floor: Duration
-            switch error.code {
-            case .rateLimited: floor = error.retryAfter ?? .seconds(5)
-            case .unauthorized, .forbidden: floor = .seconds(60)
-            default: floor = .zero
-            }
-            let delay = backoff.nextDelay(atLeast: floor, using: &generator)
+            let delay = schedule.afterFailure(PollSchedule.Failure(error), using: &generator)
             // The delay is not in the message, so that repeated identical errors fold in the log.
             logger.error(
                 "API: \(error); the kernel keeps the last valid state",
@@ -209,7 +210,7 @@ public struct PollService: Service {
             return (.zero, .degraded)
         } catch {
             await agent.markFailed(error)
-            let delay = backoff.nextDelay(using: &generator)
+            let delay = schedule.afterFailure(.other, using: &generator)
             logger.error("sync failed: \(error)")
             logger.debug("next attempt in \(delay.configText)")
             await reconcileFromCache(atStart: false)

@@ -1,0 +1,93 @@
+import HostUpAPI
+
+/// When the poll loop asks the API next: the scheduling decisions of ``PollService``, as a value with no clock and
+/// no I/O.
+///
+/// ``PollService`` keeps one for its life and asks it after every request; the fleet simulator
+/// (`hostup-routed-fleet-sim`) gives one to each simulated agent, so both run the same decisions. Each method
+/// returns a relative delay; the caller waits it (or simulates the wait).
+///
+/// - After a valid answer: the poll interval ±10 % (``Backoff/jittered(_:using:)``), and the failures are forgotten.
+/// - After a failure: exponential backoff with full jitter, 5 s → 5 minutes (``Backoff``); a `429` waits at least its
+///   `Retry-After` (5 s when it has none), a `401`/`403` at least a minute.
+/// - At start: the first request goes out at once.
+public struct PollSchedule: Sendable {
+    /// Why a request did not give a valid answer, as far as the schedule cares.
+    public enum Failure: Sendable, Hashable {
+        /// Anything but the two below: the API unreachable, a timeout, a `5xx`, an answer that does not decode, a
+        /// reconcile that failed.
+        case other
+        /// `429 Too Many Requests`, with its `Retry-After` as a delay (`nil` when the answer had none).
+        case rateLimited(retryAfter: Duration?)
+        /// `401` or `403`: the token or one of its scopes is missing; someone has to act, so ask rarely.
+        case refused
+    }
+
+    /// The configured `poll_interval`; the loop sets it again after a reload. Defaults to 30 seconds.
+    public var pollInterval: Duration
+    /// The failures so far and the next backoff ceiling.
+    public private(set) var backoff: Backoff
+
+    /// The wait after a `429` without `Retry-After`: 5 seconds.
+    public static let defaultRetryAfter: Duration = .seconds(5)
+    /// The least wait after a `401` or `403`: 1 minute.
+    public static let refusedFloor: Duration = .seconds(60)
+
+    public init(pollInterval: Duration = .seconds(30), backoff: Backoff = Backoff()) {
+        self.pollInterval = pollInterval
+        self.backoff = backoff
+    }
+
+    /// Failed requests since the last valid answer.
+    public var consecutiveFailures: Int { backoff.failures }
+
+    /// The delay before the first request after start.
+    ///
+    /// - Parameters:
+    ///   - hasCachedState: Whether a cached state (`state.json` with routes) is already in the kernel.
+    ///   - generator: The random source.
+    /// - Returns: Zero: the first request goes out at once.
+    public func firstRequestDelay<G: RandomNumberGenerator>(
+        hasCachedState: Bool, using generator: inout G
+    ) -> Duration {
+        .zero
+    }
+
+    /// Records a valid answer and returns the delay until the next poll: the poll interval ±10 %.
+    public mutating func afterSuccess<G: RandomNumberGenerator>(using generator: inout G) -> Duration {
+        backoff.reset()
+        return Backoff.jittered(pollInterval, using: &generator)
+    }
+
+    /// Records a failed request and returns the delay until the next try.
+    ///
+    /// - Parameters:
+    ///   - failure: What went wrong.
+    ///   - generator: The random source.
+    /// - Returns: The backoff's draw from `[0, ceiling]`, raised to the floor of a `429` or `401`/`403`.
+    public mutating func afterFailure<G: RandomNumberGenerator>(
+        _ failure: Failure, using generator: inout G
+    ) -> Duration {
+        backoff.nextDelay(atLeast: Self.floor(of: failure), using: &generator)
+    }
+
+    /// The least wait a failure imposes: the `Retry-After` of a `429`, a minute after a `401`/`403`, else zero.
+    static func floor(of failure: Failure) -> Duration {
+        switch failure {
+        case .other: .zero
+        case .rateLimited(let retryAfter): retryAfter ?? defaultRetryAfter
+        case .refused: refusedFloor
+        }
+    }
+}
+
+extension PollSchedule.Failure {
+    /// What an API error means for the schedule: `429` and `401`/`403` are told apart, the rest is ``other``.
+    public init(_ error: HostUpAPIError) {
+        switch error.code {
+        case .rateLimited: self = .rateLimited(retryAfter: error.retryAfter)
+        case .unauthorized, .forbidden: self = .refused
+        default: self = .other
+        }
+    }
+}
