@@ -165,6 +165,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // Test and development only: a fleet of agents polling one API, simulated over virtual time with the
+        // daemon's own PollSchedule (scripts/bench/fleet.sh). Never packaged.
+        .executableTarget(
+            name: "HostUpRoutedFleetSim",
+            dependencies: ["RoutingAgent"],
+            swiftSettings: swiftSettings
+        ),
+
         // Test only: prints what TOMLParsing makes of a document as toml-test's tagged JSON, for
         // scripts/fuzz-toml.py. Never linked into the agent.
         .executableTarget(

@@ -4,7 +4,8 @@ import HostUpAPI
 /// no I/O.
 ///
 /// ``PollService`` keeps one for its life and asks it after every request; the fleet simulator
-/// (`hostup-routed-fleet-sim`) gives one to each simulated agent, so both run the same decisions. Each method
+/// (`HostUpRoutedFleetSim`, `scripts/bench/fleet.sh`) gives one to each simulated agent, so both run the same
+/// decisions. Each method
 /// returns a relative delay; the caller waits it (or simulates the wait).
 ///
 /// - After a valid answer: the poll interval ±10 % (``Backoff/jittered(_:using:)``), and the failures are forgotten.

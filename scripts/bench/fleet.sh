@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# fleet.sh: the API's request rate from a fleet of agents polling every 30 s, simulated over virtual time (nothing
+# sleeps) with the daemon's own scheduling code (PollSchedule in Sources/RoutingAgent, which PollService asks after
+# every request), through three disturbances:
+#   outage      every request fails as a transport error for 10 minutes, then the API is back
+#   boot        every agent starts in the same second, with a cached state (a region booting)
+#   rate-limit  every request answered 429 for a minute, with a Retry-After naming the same instant
+# It prints, per scenario, requests per second as a text plot (10-s buckets), then a table, and checks the goal:
+# no second after the recovery, the boot or the 429 busier than 1.2 x the steady mean (agents / poll_interval).
+#
+#   scripts/bench/fleet.sh --write     # 100 000 agents (about 15 s in a debug build); writes the "Fleet"
+#                                      # section of BENCHMARKS.md
+#   scripts/bench/fleet.sh --short     # 50 000 agents, under 10 s: what scripts/test.sh runs
+#   scripts/bench/fleet.sh -- --scenario boot --agents 50000 --seed 7   # after --: the simulator's own options
+#
+# The run is seeded, so it is the same run every time: a missed goal is a fact about the schedule, not noise, and
+# fails the script (exit 1) in either mode; 2 on a usage error. Needs no root and no network. BIN: the build
+# folder to take HostUpRoutedFleetSim from; by default the release build when it holds one, else the debug build
+# (built when missing).
+set -uo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+
+SHORT=0 WRITE=0
+SIM_ARGS=()
+while [ $# -gt 0 ]; do
+    case $1 in
+    --short) SHORT=1 ;;
+    --write) WRITE=1 ;;
+    --) shift; SIM_ARGS+=("$@"); break ;;
+    -h | --help) sed -n '2,/^set -uo/p' "${BASH_SOURCE[0]}" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "fleet.sh: unknown option $1 (--help)" >&2; exit 2 ;;
+    esac
+    shift
+done
+if [ "$SHORT" = 1 ] && [ "$WRITE" = 1 ]; then
+    echo "fleet.sh: --write records the full run; not with --short" >&2
+    exit 2
+fi
+
+if [ -z "${BIN:-}" ]; then
+    BIN=$(swift build -c release --show-bin-path 2>/dev/null)
+    [ -x "$BIN/HostUpRoutedFleetSim" ] || BIN=$(swift build --show-bin-path)
+fi
+if [ ! -x "$BIN/HostUpRoutedFleetSim" ]; then
+    swift build --product HostUpRoutedFleetSim >&2 || { echo "fleet.sh: cannot build HostUpRoutedFleetSim" >&2; exit 1; }
+fi
+SIM=$BIN/HostUpRoutedFleetSim
+[ "$SHORT" = 1 ] && SIM_ARGS=(--short "${SIM_ARGS[@]}")
+
+if [ "$WRITE" = 0 ]; then
+    "$SIM" "${SIM_ARGS[@]}"
+    exit
+fi
+
+OUT=$(mktemp "${TMPDIR:-/tmp}/hostup-fleet.XXXXXX")
+trap 'rm -f "$OUT" "$OUT.md"' EXIT
+"$SIM" --markdown "${SIM_ARGS[@]}" >"$OUT"
+status=$?
+[ "$status" -le 1 ] || { cat "$OUT"; exit "$status"; }
+{
+    echo "## Fleet"
+    echo
+    echo "\`scripts/bench/fleet.sh --write\` (simulator options: ${SIM_ARGS[*]:-none}), $(basename "$(dirname "$BIN")")"
+    echo "build, tree at commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown), $(date -u +%Y-%m-%d). A"
+    echo "discrete-event simulation over virtual time: each agent is a \`PollSchedule\`, the value \`PollService\` asks"
+    echo "after every request, so the figures are those of the daemon's code; every request is answered at once; the"
+    echo "random source is seeded, so the run is the same on any machine. The steady mean is agents ÷ poll_interval;"
+    echo "the goal holds every second from the recovery (outage), the start (boot) or the first \`429\` (rate-limit) to"
+    echo "the end of the run at ≤ 1.2 × that mean. The last column is how long the agents waited, from the recovery,"
+    echo "the start or the end of the \`429\`s, for their first valid answer."
+    echo
+    sed -n '/^| scenario/,/^$/p' "$OUT"
+    grep '^goal missed' "$OUT" | sed 's/^/- /'
+    echo
+    sed -n '/^### /,$p' "$OUT" | sed '/^| scenario/,$d'
+} | sed -e :a -e '/^\n*$/{$d;N;ba' -e '}' >"$OUT.md"
+FILE=BENCHMARKS.md
+if [ ! -f "$FILE" ]; then
+    cat >"$FILE" <<'INTRO'
+# Benchmarks
+
+Whole-process figures of hostup-routed, from the scripts in `scripts/bench/`. Each section is written
+by its script with `--write` and names its command, the machine and the build it ran on. Every ratio
+is against a baseline run by the same script on the same machine, interleaved with it. CI runs the
+scripts in `--short` mode, which proves they work, never their timings.
+INTRO
+fi
+# The section runs from its heading to the next `## ` heading or the end; anything else in the file stays.
+awk -v section="$OUT.md" '
+    /^## / { if (skipping) skipping = 0; if ($0 == "## Fleet") { skipping = 1; written = 1; while ((getline line < section) > 0) print line; print ""; next } }
+    !skipping { print }
+    END { if (!written) { print ""; while ((getline line < section) > 0) print line } }
+' "$FILE" >"$FILE.new" && mv "$FILE.new" "$FILE"
+cat "$OUT"
+echo "# wrote the Fleet section of $FILE" >&2
+exit "$status"
