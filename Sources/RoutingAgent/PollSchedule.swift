@@ -9,8 +9,9 @@ import HostUpAPI
 /// returns a relative delay; the caller waits it (or simulates the wait).
 ///
 /// - After a valid answer: the poll interval ±10 % (``Backoff/jittered(_:using:)``), and the failures are forgotten.
-/// - After a failure: exponential backoff with full jitter, 5 s → 5 minutes (``Backoff``); a `429` waits at least its
-///   `Retry-After` (5 s when it has none), a `401`/`403` at least a minute.
+/// - After a failure: exponential backoff with full jitter, 5 s → 5 minutes (``Backoff``). A `429` waits its
+///   `Retry-After` (5 s when it has none) and a `401`/`403` a minute, plus a ``randomPhase(using:)`` of the poll
+///   interval, so that agents told the same `Retry-After` do not come back in the same second.
 /// - At start: the first request goes out at once.
 public struct PollSchedule: Sendable {
     /// Why a request did not give a valid answer, as far as the schedule cares.
@@ -65,11 +66,38 @@ public struct PollSchedule: Sendable {
     /// - Parameters:
     ///   - failure: What went wrong.
     ///   - generator: The random source.
-    /// - Returns: The backoff's draw from `[0, ceiling]`, raised to the floor of a `429` or `401`/`403`.
+    /// - Returns: The backoff's draw from `[0, ceiling]`; after a `429` or a `401`/`403`, at least their floor plus a
+    ///     ``randomPhase(using:)``.
     public mutating func afterFailure<G: RandomNumberGenerator>(
         _ failure: Failure, using generator: inout G
     ) -> Duration {
-        backoff.nextDelay(atLeast: Self.floor(of: failure), using: &generator)
+        let drawn = backoff.nextDelay(using: &generator)
+        let floor = Self.floor(of: failure)
+        guard floor > .zero else { return drawn }
+        // NOTE: A floor alone brings back together every agent told the same instant: a `Retry-After` as an
+        // HTTP-date, or a delay sent to a fleet that asked in the same second (after a reboot, say); 0.1.0 waited
+        // max(draw, floor), and a whole fleet came back in one second. After the floor each agent waits a random
+        // phase of one poll interval, so that together they poll as a fleet that never paused: at its steady rate
+        // from the first second, with no wave after. A plain draw from [0, pollInterval] does not: the agents back
+        // first poll again 27 s later (the interval's -10 %) while the last are still coming back, a third more
+        // requests in those seconds (the fleet simulator, scenario rate-limit). Spreading over half the floor as
+        // well would only lengthen the wait: the fleet's rate never exceeds its steady rate either way.
+        return max(drawn, floor + randomPhase(using: &generator))
+    }
+
+    /// A random phase of the poll cycle: a draw from `[0, J]`, where `J` is a jittered poll interval.
+    ///
+    /// Agents that each wait this before their next poll, and the poll interval ±10 % after it, send their requests
+    /// as a fleet that has been polling all along: at a random point of the interval that covers "now", which is
+    /// the stationary start of the renewal process (the density of the wait is P(J > t) / E[J]). The rate is the
+    /// steady one from the start, with no echo one interval later.
+    public func randomPhase<G: RandomNumberGenerator>(using generator: inout G) -> Duration {
+        Self.uniform(upTo: Backoff.jittered(pollInterval, using: &generator), using: &generator)
+    }
+
+    /// A duration drawn uniformly from `[0, upper]`, to the millisecond.
+    static func uniform<G: RandomNumberGenerator>(upTo upper: Duration, using generator: inout G) -> Duration {
+        .milliseconds(Int64.random(in: 0...Backoff.milliseconds(upper), using: &generator))
     }
 
     /// The least wait a failure imposes: the `Retry-After` of a `429`, a minute after a `401`/`403`, else zero.

@@ -35,29 +35,62 @@ import Testing
         }
     }
 
-    @Test func aRefusalWaitsAtLeastAMinute() {
-        var schedule = PollSchedule()
+    @Test func aRefusalWaitsAMinutePlusAPhaseOfThePollInterval() {
         var generator = SplitMix64(state: 14)
-        for _ in 0..<50 {
-            #expect(schedule.afterFailure(.refused, using: &generator) >= .seconds(60))
+        for _ in 0..<200 {
+            var schedule = PollSchedule(pollInterval: .seconds(30))
+            let delay = schedule.afterFailure(.refused, using: &generator)
+            #expect(delay >= .seconds(60) && delay <= .seconds(93))
         }
     }
 
-    @Test func aRateLimitWithoutRetryAfterWaitsAtLeastFiveSeconds() {
+    @Test func aRateLimitWithoutRetryAfterWaitsFiveSecondsPlusAPhaseOfThePollInterval() {
         var generator = SplitMix64(state: 15)
         for _ in 0..<200 {
-            var schedule = PollSchedule()
-            #expect(schedule.afterFailure(.rateLimited(retryAfter: nil), using: &generator) >= .seconds(5))
+            var schedule = PollSchedule(pollInterval: .seconds(30))
+            let delay = schedule.afterFailure(.rateLimited(retryAfter: nil), using: &generator)
+            #expect(delay >= .seconds(5) && delay <= .seconds(38))
         }
     }
 
-    @Test func aRateLimitWaitsAtLeastItsRetryAfter() {
+    @Test(arguments: [5, 60, 120, 900] as [Int64])
+    func aRateLimitWaitsItsRetryAfterPlusAPhaseOfThePollInterval(retryAfter: Int64) {
         var generator = SplitMix64(state: 16)
-        for _ in 0..<200 {
-            var schedule = PollSchedule()
-            let delay = schedule.afterFailure(.rateLimited(retryAfter: .seconds(60)), using: &generator)
-            #expect(delay >= .seconds(60))
+        for _ in 0..<500 {
+            var schedule = PollSchedule(pollInterval: .seconds(30))
+            let delay = schedule.afterFailure(.rateLimited(retryAfter: .seconds(retryAfter)), using: &generator)
+            #expect(delay >= .seconds(retryAfter) && delay <= .seconds(retryAfter + 33))
         }
+    }
+
+    /// 0.1.0 waited max(draw, Retry-After): a fleet told the same instant came back in the same second.
+    @Test func agentsToldTheSameRetryAfterComeBackSpreadOverAPollInterval() {
+        var generator = SplitMix64(state: 18)
+        var perSecond = [Int](repeating: 0, count: 34)
+        for _ in 0..<3000 {
+            var schedule = PollSchedule(pollInterval: .seconds(30))
+            let delay = schedule.afterFailure(.rateLimited(retryAfter: .seconds(60)), using: &generator)
+            perSecond[Int(delay.components.seconds - 60)] += 1
+        }
+        // About 100 a second for 27 s, then fewer up to 33 s (the phase of an interval of 27 to 33 s): no second
+        // gets half as much again as its share.
+        #expect(perSecond[0..<27].allSatisfy { $0 > 50 }, "\(perSecond)")
+        #expect(perSecond.allSatisfy { $0 < 150 }, "\(perSecond)")
+        #expect(perSecond[27..<34].reduce(0, +) < 500, "fewer in the last 6 s: \(perSecond)")
+    }
+
+    @Test func aLongerBackoffDrawStillWinsOverTheFloor() {
+        var schedule = PollSchedule(pollInterval: .seconds(30))
+        var generator = SplitMix64(state: 19)
+        for _ in 0..<12 { _ = schedule.afterFailure(.other, using: &generator) }
+        var longer = 0
+        for _ in 0..<200 {
+            var copy = schedule
+            let delay = copy.afterFailure(.rateLimited(retryAfter: .seconds(5)), using: &generator)
+            #expect(delay >= .seconds(5) && delay <= .seconds(300))
+            if delay > .seconds(38) { longer += 1 }
+        }
+        #expect(longer > 100, "with a 5-minute ceiling most draws exceed Retry-After + spread")
     }
 
     @Test func theFirstRequestWithoutACacheGoesOutAtOnce() {
