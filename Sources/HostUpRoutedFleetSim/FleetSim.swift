@@ -13,8 +13,9 @@ import Glibc
 /// Options: `--agents N` (default 100 000; `--short`: 50 000, since at 10 000 the noise of a second alone, √333 ≈
 /// 18 requests or 5.5 % of the mean, reaches +18 % somewhere in 15 minutes), `--poll-interval D` (default `30s`),
 /// `--seed S` (default 1), `--scenario outage|boot|rate-limit` (repeatable; default all three), `--bucket SECONDS`
-/// (the plot's resolution, default 10), `--goal RATIO` (default 1.2), `--markdown` (plots in code fences, for
-/// BENCHMARKS.md). Run by `scripts/bench/fleet.sh`. Test and development only: never shipped.
+/// (the plot's resolution, default 10), `--goal RATIO` (default 1.2), `--outage SECONDS` (how long the outage
+/// lasts, default 600), `--markdown` (plots in code fences, for BENCHMARKS.md). Run by `scripts/bench/fleet.sh`.
+/// Test and development only: never shipped.
 @main
 enum FleetSim {
     static func main() {
@@ -26,6 +27,7 @@ enum FleetSim {
         var bucket = 10
         var goal = FleetRun.defaultGoal
         var markdown = false
+        var outageSeconds = 600
         var arguments = CommandLine.arguments.dropFirst()
         func value<T>(of option: String, _ parse: (String) -> T?) -> T {
             guard let text = arguments.popFirst(), let parsed = parse(text) else { usage("\(option) wants a value") }
@@ -41,13 +43,15 @@ enum FleetSim {
             case "--scenario": names.append(value(of: argument) { $0 })
             case "--bucket": bucket = value(of: argument) { Int($0).flatMap { $0 > 0 ? $0 : nil } }
             case "--goal": goal = value(of: argument) { Double($0) }
+            case "--outage": outageSeconds = value(of: argument) { Int($0).flatMap { $0 > 0 ? $0 : nil } }
             case "--markdown": markdown = true
             case "--help", "-h": usage(nil)
             default: usage("unknown option \(argument)")
             }
         }
+        let all = Scenario.all(outageSeconds: outageSeconds)
         let scenarios = names.map { name in
-            guard let scenario = Scenario.all.first(where: { $0.name == name }) else {
+            guard let scenario = all.first(where: { $0.name == name }) else {
                 usage("unknown scenario \(name)")
             }
             return scenario
@@ -56,7 +60,7 @@ enum FleetSim {
 
         var rows: [String] = []
         var missed: [String] = []
-        for scenario in scenarios.isEmpty ? Scenario.all : scenarios {
+        for scenario in scenarios.isEmpty ? all : scenarios {
             let run = FleetRun(scenario: scenario, agents: count, pollInterval: pollInterval, seed: seed)
             print(markdown ? "### \(scenario.name): \(scenario.title)\n" : "=== \(scenario.name): \(scenario.title)")
             if markdown { print("```text") }
@@ -81,7 +85,8 @@ enum FleetSim {
         if let problem { print("hostup-routed-fleet-sim: \(problem)") }
         print(
             "usage: HostUpRoutedFleetSim [--agents N | --short] [--poll-interval 30s] [--seed S] "
-                + "[--scenario outage|boot|rate-limit]... [--bucket SECONDS] [--goal RATIO] [--markdown]")
+                + "[--scenario outage|boot|rate-limit]... [--bucket SECONDS] [--goal RATIO] [--outage SECONDS] "
+                + "[--markdown]")
         exit(problem == nil ? 0 : 2)
     }
 }

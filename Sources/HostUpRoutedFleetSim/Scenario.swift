@@ -24,11 +24,16 @@ struct Scenario: Sendable {
     /// The API's answer to a request sent at `milliseconds`: `nil` for a valid answer.
     var answer: @Sendable (_ milliseconds: Int64) -> PollSchedule.Failure?
 
-    /// (a) Every request fails as a transport error for 10 minutes (an API outage), then the API comes back.
-    static let outage = Scenario(
-        name: "outage", title: "10-minute API outage (transport errors) at 300 s, then recovery at 900 s",
-        boot: false, eventAt: 300, afterFrom: 900, answersFrom: 900, end: 1800,
-        answer: { milliseconds in milliseconds >= 300_000 && milliseconds < 900_000 ? .other : nil })
+    /// (a) Every request fails as a transport error for `seconds` (10 minutes: an API outage) from 300 s, then the
+    /// API comes back; the run goes on 15 minutes after that.
+    static func outage(seconds: Int = 600) -> Scenario {
+        let recovery = 300 + seconds
+        let down = 300_000..<Int64(recovery) * 1000
+        return Scenario(
+            name: "outage", title: "\(seconds)-s API outage (transport errors) at 300 s, recovery at \(recovery) s",
+            boot: false, eventAt: 300, afterFrom: recovery, answersFrom: recovery, end: recovery + 900,
+            answer: { milliseconds in down.contains(milliseconds) ? .other : nil })
+    }
 
     /// (b) Every agent starts in the same second, with a cached state (a region booting after a power cut).
     static let boot = Scenario(
@@ -47,5 +52,6 @@ struct Scenario: Sendable {
             return .rateLimited(retryAfter: .seconds((360_000 - milliseconds + 999) / 1000))
         })
 
-    static let all: [Scenario] = [.outage, .boot, .rateLimit]
+    /// The three scenarios, the outage lasting `outageSeconds`.
+    static func all(outageSeconds: Int = 600) -> [Scenario] { [.outage(seconds: outageSeconds), .boot, .rateLimit] }
 }
