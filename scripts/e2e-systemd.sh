@@ -155,10 +155,11 @@ daemon_terminate() {
 
 # start_without_answer CONFIG WHAT: deletes the cached route's objects by hand (as after a reboot), starts the daemon
 # with CONFIG while the API gives no answer (WHAT says how), and checks: READY=1 within 10 s of the start, with the
-# cached route in the kernel when it came. Prints READY=1's delay and STATUS=; sets READY_STATUS; stops the daemon.
+# cached route in the kernel when it came. Prints READY=1's delay and STATUS=; sets READY_STATUS and READY_MS (the
+# delay); stops the daemon.
 start_without_answer() {
     local config=$1 what=$2 start ready ready_t check waited status=0
-    READY_STATUS=
+    READY_STATUS= READY_MS=
     ip -n "$HR_VPS" -6 route del local "$P1" dev lo table local || { fail "deleting the local route by hand"; return 1; }
     ip -n "$HR_VPS" addr del "$P1_HOST/128" dev lo || { fail "deleting $P1_HOST by hand"; return 1; }
     start=$(mono)
@@ -170,6 +171,7 @@ start_without_answer() {
         ready_t=$(jq -r .t <<<"$ready")
         waited=$(jq -n --argjson a "$start" --argjson b "$ready_t" '(($b - $a) * 1000 | floor)')
         READY_STATUS=$(jq -r '.msg | split("\n")[] | select(startswith("STATUS="))' <<<"$ready")
+        READY_MS=$waited
         echo "#   $what: READY=1 $waited ms after the start; $READY_STATUS"
         if [ "$waited" -gt 10500 ]; then
             fail "$what: READY=1 came $waited ms after the start, want at most 10 s"; status=1
@@ -190,7 +192,8 @@ start_without_answer() {
 
 # case_api_blackholed_at_start: the API gives no answer at start, as behind a broken firewall, a dead route or a
 # hung server: the first fetch waits for its timeouts. The cached routes go into the kernel at once, and READY=1
-# comes within 10 s of the start all the same (services ordered after network-online.target wait for it at boot).
+# comes within 10 s of the start all the same (services ordered after network-online.target wait for it at boot):
+# with a cached state it does not wait for the first fetch (case_first_start_api_hangs has the 10 s bound).
 case_api_blackholed_at_start() {
     hr_daemon_stop TERM
     local config=$HR_WORK/blackholed.toml status=0
@@ -200,8 +203,7 @@ case_api_blackholed_at_start() {
     sed 's|^api_url = .*|api_url = "https://[2001:db8:dead::1]"|' "$HR_CONFIG" >"$config"
     start_without_answer "$config" "packets dropped" || status=1
     ip -n "$HR_ROUTER" -6 route del blackhole 2001:db8:dead::/48 2>/dev/null
-    # 2. Connected, but no answer: the simulator holds the request (the whole-request deadline is 30 s), so
-    #    READY=1 comes from the 10 s bound while the fetch is still running.
+    # 2. Connected, but no answer: the simulator holds the request (the whole-request deadline is 30 s).
     if [ "$status" = 0 ]; then
         hr_api POST /_sim/fault '{"kind":"hang"}' >/dev/null || { fail "POST /_sim/fault hang"; return 1; }
         start_without_answer "$HR_CONFIG" "the API hangs" || status=1
@@ -212,6 +214,51 @@ case_api_blackholed_at_start() {
     # The next cases expect the route applied again: one sync against the simulator.
     hr_agent sync >>"$HR_WORK/setup.err" 2>&1 || { [ "$status" != 0 ] || fail "sync after the case failed"; status=1; }
     return "$status"
+}
+
+# case_first_start_api_hangs: the first start ever (no state file) while the simulator holds every request (the
+# whole-request deadline is 30 s): the first fetch goes out at once and hangs, so READY=1 comes from the 10 s bound
+# while it is still running, saying it waits for the first API answer.
+case_first_start_api_hangs() {
+    hr_daemon_stop TERM
+    local state=$HR_WORK/state/state.json start ready waited status=0 text
+    [ -f "$state" ] || { fail "no state file from the earlier cases"; return 1; }
+    mv "$state" "$state.kept" || { fail "moving the state file aside"; return 1; }
+    if hr_api POST /_sim/fault '{"kind":"hang"}' >/dev/null; then
+        start=$(mono)
+        daemon_start 1000000
+        if ready=$(daemon_ready "$start" 15); then
+            waited=$(jq -n --argjson a "$start" --argjson b "$(jq -r .t <<<"$ready")" '(($b - $a) * 1000 | floor)')
+            text=$(jq -r '.msg | split("\n")[] | select(startswith("STATUS="))' <<<"$ready")
+            echo "#   READY=1 $waited ms after the start; $text"
+            [ "$waited" -ge 9000 ] && [ "$waited" -le 10500 ] ||
+                { fail "READY=1 came $waited ms after the start, want the 10 s bound"; status=1; }
+            [[ "$text" == *"waiting for the first API answer"* ]] ||
+                { fail "READY=1 while the fetch hangs should say it waits for the first API answer: $text"; status=1; }
+        else
+            fail "no READY=1 within 15 s of the start"; status=1
+        fi
+    else
+        fail "POST /_sim/fault hang"; status=1
+    fi
+    hr_daemon_stop TERM
+    hr_api DELETE /_sim/fault >/dev/null 2>&1
+    mv -f "$state.kept" "$state" || { fail "restoring the state file"; status=1; }
+    return "$status"
+}
+
+# case_cached_start_spread: a restart with a cached state while the API is up, at poll_interval 24h. The first
+# request waits a random part of the first interval (so that a region booting at once does not ask the API in one
+# second); READY=1 does not wait for it: it comes at once, with the cached route in the kernel.
+case_cached_start_spread() {
+    hr_daemon_stop TERM
+    local config=$HR_WORK/spread.toml
+    grep -q '^poll_interval = ' "$HR_CONFIG" || { fail "no poll_interval line in $HR_CONFIG"; return 1; }
+    sed 's|^poll_interval = .*|poll_interval = "24h"|' "$HR_CONFIG" >"$config"
+    start_without_answer "$config" "cached state, first request spread over 24h" || return 1
+    [ "$READY_MS" -lt 5000 ] || { fail "READY=1 came $READY_MS ms after the start: it waited for the request"; return 1; }
+    [[ "$READY_STATUS" == *"waiting for the first API answer"* ]] ||
+        { fail "READY=1 before the first request should say it waits for the first API answer: $READY_STATUS"; return 1; }
 }
 
 # --- the cases ---------------------------------------------------------------------------------------------
@@ -289,6 +336,12 @@ case_reload() {
         { fail "the kernel changed across the reloads: $(diff <(echo "$before") <(hr_snapshot "$HR_VPS") | head -4 | paste -sd' ')"; return 1; }
 }
 
+# has_degraded_status_since T: a datagram at T or later carries a STATUS= saying degraded.
+has_degraded_status_since() {
+    datagrams -e --argjson from "$1" \
+        'any(.[]; .t >= $from and (.msg | split("\n") | any(.[]; startswith("STATUS=degraded"))))' >/dev/null
+}
+
 # has_status_after T: a datagram after T, other than the one READY=1 at T, carries STATUS=.
 has_status_after() {
     datagrams -e --argjson from "$1" \
@@ -337,8 +390,13 @@ api_down_checks() {
     ready=$(daemon_ready "$start" 15) || { fail "no READY=1 within 15 s of a start with the API down"; return 1; }
     ready_t=$(jq -r .t <<<"$ready")
     echo "#   $(jq -r '.msg | split("\n")[] | select(startswith("STATUS="))' <<<"$ready")"
-    jq -e '.msg | split("\n") | any(startswith("STATUS=") and contains("degraded"))' <<<"$ready" >/dev/null ||
-        { fail "the READY=1 datagram has no STATUS= saying degraded: $(jq -c .msg <<<"$ready")"; return 1; }
+    # With the cached state in the kernel READY=1 does not wait for the first request, which goes out within one
+    # poll interval (1 s here) and fails: a STATUS= says degraded soon after.
+    jq -e '.msg | split("\n") | any(startswith("STATUS=degraded") or startswith("STATUS=waiting for the first"))' \
+        <<<"$ready" >/dev/null ||
+        { fail "the READY=1 datagram has no STATUS= saying degraded or waiting: $(jq -c .msg <<<"$ready")"; return 1; }
+    hr_wait 5 has_degraded_status_since "$ready_t" ||
+        { fail "no STATUS= saying degraded within 5 s of READY=1 with the API down"; return 1; }
     hr_wait 5 ready_check_after "$ready_t" >/dev/null || { fail "the listener did not check the kernel on READY=1"; return 1; }
     check=$(ready_check_after "$ready_t")
     local_route_in "$(jq -r .output <<<"$check")" "$P1" ||
@@ -582,8 +640,10 @@ hr_write_config "$HR_CONFIG"
 run_case "notify: READY=1 once the route is in the kernel, STATUS= with the route count, WATCHDOG=1 twice a second" case_notify_sequence
 run_case "SIGHUP: RELOADING=1 with MONOTONIC_USEC then READY=1; a broken config keeps the old one and the kernel" case_reload
 run_case "SIGTERM: STOPPING=1, exit 0, the kernel left as it is" case_sigterm
-run_case "API down at start: READY=1 with a degraded STATUS=, the cached route in the kernel" case_api_down_at_start
+run_case "API down at start: READY=1 with the cached route in the kernel, then a degraded STATUS=" case_api_down_at_start
 run_case "API black-holed at start: cached routes in the kernel and READY=1 within 10 s" case_api_blackholed_at_start
+run_case "cached state at start, first request spread: READY=1 at once, the cached route in the kernel" case_cached_start_spread
+run_case "first start, the API hangs: READY=1 from the 10 s bound, waiting for the first API answer" case_first_start_api_hangs
 run_case "watchdog: a hung step stops WATCHDOG=1, a slow API does not" case_watchdog_wedged
 run_case "journald: route-applied entry with MESSAGE_ID, PRIORITY, identifier, route fields, code location; no token" case_journald
 run_case "--log-target stderr: logfmt on stderr, nothing on the journal socket" case_stderr_target

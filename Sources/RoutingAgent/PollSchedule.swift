@@ -12,7 +12,8 @@ import HostUpAPI
 /// - After a failure: exponential backoff with full jitter, 5 s → 5 minutes (``Backoff``). A `429` waits its
 ///   `Retry-After` (5 s when it has none) and a `401`/`403` a minute, plus a ``randomPhase(using:)`` of the poll
 ///   interval, so that agents told the same `Retry-After` do not come back in the same second.
-/// - At start: the first request goes out at once.
+/// - At start: the first request goes out at once when there is no cached state, else at a random phase of the
+///   poll interval (the cached state is already in the kernel).
 public struct PollSchedule: Sendable {
     /// Why a request did not give a valid answer, as far as the schedule cares.
     public enum Failure: Sendable, Hashable {
@@ -48,11 +49,17 @@ public struct PollSchedule: Sendable {
     /// - Parameters:
     ///   - hasCachedState: Whether a cached state (`state.json` with routes) is already in the kernel.
     ///   - generator: The random source.
-    /// - Returns: Zero: the first request goes out at once.
+    /// - Returns: With a cached state, a ``randomPhase(using:)`` of the poll interval; without one (the first
+    ///   start ever), zero: the agent has nothing to serve until the API answers.
     public func firstRequestDelay<G: RandomNumberGenerator>(
         hasCachedState: Bool, using generator: inout G
     ) -> Duration {
-        .zero
+        // NOTE: A region that boots at once (a power cut, a host upgrade) starts every agent in the same second.
+        // 0.1.0 asked the API at once: 30 times the fleet's steady rate in that second, then waves one interval
+        // apart that the ±10 % jitter smooths slowly (still ×1.3 the steady rate 15 minutes later in the fleet
+        // simulator, scenario boot). The cached state is in the kernel before this wait, so it delays no prefix;
+        // each agent polls at a random phase instead, as a fleet that never stopped.
+        hasCachedState ? randomPhase(using: &generator) : .zero
     }
 
     /// Records a valid answer and returns the delay until the next poll: the poll interval ±10 %.

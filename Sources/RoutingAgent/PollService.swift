@@ -7,8 +7,11 @@ import Synchronization
 
 /// The daemon's loop (`hostup-routed run`): poll the API, reconcile, sleep, until graceful shutdown.
 ///
-/// At start it first applies the cached state (`state.json`) to the kernel, then fetches; `READY=1` follows the
-/// first fetch's answer or failure, or ``readinessDeadline``, whichever comes first.
+/// At start it first applies the cached state (`state.json`) to the kernel, then fetches: at once without a cached
+/// state, else at a random point of the first poll interval (``PollSchedule/firstRequestDelay(hasCachedState:using:)``,
+/// so that a region booting at once does not ask the API in the same second). `READY=1` follows the cached state
+/// into the kernel when the fetch waits so; otherwise the first fetch's answer or failure, or
+/// ``readinessDeadline``, whichever comes first.
 ///
 /// Every `pollInterval` (±10 % jitter) it fetches and applies the API's state. When a fetch fails it changes
 /// nothing the API said and backs off (5 s → 5 min, full jitter; at least `Retry-After` on 429, at least a minute
@@ -28,9 +31,10 @@ public struct PollService: Service {
         public var stepStarted: @Sendable () -> Void = {}
         /// After each step, whatever its outcome.
         public var stepFinished: @Sendable () -> Void = {}
-        /// Once at start, when the cached state is in the kernel and the first fetch has answered or failed, or
-        /// ``PollService/readinessDeadline`` after start, whichever comes first; and after each reload's step. With
-        /// the status line.
+        /// Once at start: when the cached state is in the kernel and the first fetch has answered or failed, or
+        /// ``PollService/readinessDeadline`` after start, whichever comes first; as soon as the cached state is in
+        /// the kernel when the first fetch is put off (``PollSchedule/firstRequestDelay(hasCachedState:using:)``).
+        /// And after each reload's step. With the status line.
         public var ready: @Sendable (_ status: String) -> Void = { _ in }
         /// After every other step, with the status line.
         public var status: @Sendable (_ status: String) -> Void = { _ in }
@@ -115,14 +119,23 @@ public struct PollService: Service {
         // The cached state goes into the kernel before anything waits on the API: at boot, services that bind
         // routed addresses start once READY=1 is sent.
         let hasCachedState = await !agent.state.routes.isEmpty
+        var cacheApplied = false
         if hasCachedState {
             hooks.stepStarted()
-            await reconcileFromCache(atStart: true)
+            cacheApplied = await reconcileFromCache(atStart: true)
             hooks.stepFinished()
         }
         let hasClient = await agent.hasClient
         let firstDelay = schedule.firstRequestDelay(hasCachedState: hasCachedState && hasClient, using: &generator)
         if firstDelay > .zero {
+            // NOTE: The first request waits a random part of the poll interval so that a region booting at once
+            // does not ask the API in one second. Waiting for its answer before READY=1 would hold up every boot
+            // for that wait, often to the 10 s bound, for nothing: the kernel already holds the cached state,
+            // which is what services ordered after network-online.target need.
+            if cacheApplied && readiness.claim() {
+                let status = await agent.statusLine(.starting)
+                hooks.ready(status)
+            }
             logger.debug("first API request in \(firstDelay.configText)")
             reason = await trigger.wait(upTo: firstDelay)
         }
@@ -226,9 +239,11 @@ public struct PollService: Service {
         }
     }
 
-    private func reconcileFromCache(atStart: Bool) async {
+    /// Reconciles the kernel to the cached state; `false` when that failed (or there is no cached state).
+    @discardableResult
+    private func reconcileFromCache(atStart: Bool) async -> Bool {
         let routes = await agent.state.routes
-        guard !routes.isEmpty else { return }
+        guard !routes.isEmpty else { return false }
         if atStart {
             logger.notice(
                 "applying the last valid state (\(routes.count == 1 ? "1 route" : "\(routes.count) routes")) from the state file before the first API answer",
@@ -236,8 +251,10 @@ public struct PollService: Service {
         }
         do {
             try await reconcile()
+            return true
         } catch {
             logger.error("reconcile from the state file failed: \(error)", metadata: [LogKeys.event: "\(AgentEvent.kernelError.rawValue)"])
+            return false
         }
     }
 

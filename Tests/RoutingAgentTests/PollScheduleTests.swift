@@ -93,6 +93,20 @@ import Testing
         #expect(longer > 100, "with a 5-minute ceiling most draws exceed Retry-After + spread")
     }
 
+    @Test func theFirstRequestWithACacheIsSpreadOverOnePollInterval() {
+        let schedule = PollSchedule(pollInterval: .seconds(30))
+        var generator = SplitMix64(state: 20)
+        var perTenSeconds = [0, 0, 0, 0]
+        for _ in 0..<3000 {
+            let delay = schedule.firstRequestDelay(hasCachedState: true, using: &generator)
+            #expect(delay >= .zero && delay <= .seconds(33))
+            perTenSeconds[Int(delay.components.seconds / 10)] += 1
+        }
+        // A third in each of the first three 10 s, a few after 30 s.
+        #expect(perTenSeconds[0..<3].allSatisfy { $0 > 850 && $0 < 1150 }, "\(perTenSeconds)")
+        #expect(perTenSeconds[3] < 100, "\(perTenSeconds)")
+    }
+
     @Test func theFirstRequestWithoutACacheGoesOutAtOnce() {
         let schedule = PollSchedule(pollInterval: .seconds(30))
         var generator = SplitMix64(state: 17)
