@@ -6,16 +6,21 @@ extension FleetRun {
     /// Whether the busiest second after the disturbance stays within `goal` × the steady mean.
     func meets(goal: Double) -> Bool { Double(peakAfter.requests) <= goal * steadyMean }
 
-    /// Requests per second over time, a row per bucket of `bucket` seconds from a minute before the disturbance to
-    /// five minutes after it ended: the bucket's mean rate (`#`) and its busiest second (`+`), on a scale where
-    /// the steady mean is the `|` halfway across; a bar cut at twice the mean ends in `>`.
-    func plot(bucket: Int, width: Int = 50) -> String {
+    /// Requests per second over time, a row per bucket from a minute before the disturbance to five minutes after
+    /// it ended: the bucket's mean rate (`#`) and its busiest second (`+`), on a scale where the steady mean is the
+    /// `|` halfway across; a bar cut at twice the mean ends in `>`. Buckets are `bucket` seconds, or a multiple of
+    /// it so that there are at most `rows`.
+    func plot(bucket base: Int, rows: Int = 60, width: Int = 50) -> String {
         let from = max(0, scenario.eventAt - 60)
         let to = min(scenario.end, scenario.afterFrom + 300)
+        let bucket = base * max(1, (to - from + base * rows - 1) / (base * rows))
         let scale = Double(width) / (2 * steadyMean)
         let ruler = "0" + String(repeating: " ", count: width / 2 - 5) + "mean x1"
             + String(repeating: " ", count: width / 2 - 7) + "x2"
-        var lines = ["\(pad("t (s)", 6))  \(pad("req/s", 7))  \(pad("peak", 7))  \(ruler)"]
+        var lines = [
+            "requests per second in \(bucket)-s buckets: the mean (#) and the busiest second (+); | is the steady mean",
+            "\(pad("t (s)", 6))  \(pad("req/s", 7))  \(pad("peak", 7))  \(ruler)",
+        ]
         var start = from
         while start < to {
             let seconds = perSecond[start..<min(to, start + bucket)]
