@@ -10,9 +10,11 @@
 #   7. scripts/e2e-repair.sh            kernel drift repaired by the daemon from netlink events, no API request
 #                                       (issue 10), in network namespaces
 #   ...                                 the command line, systemd integration and unit checks, scripts/fuzz.sh (the
-#                                       config loader, API document and netlink decoders, 20 s each), the benchmark
-#                                       in short mode (scripts/bench/daemon.sh --short: it works, timings unchecked),
-#                                       then the .deb (packaging/build-deb, once): scripts/test-deb.sh in a chroot and
+#                                       config loader, API document and netlink decoders, 20 s each),
+#                                       scripts/bench/fleet.sh --short (the poll schedule of 50 000 simulated agents
+#                                       through an outage, a region booting and a shared 429), the benchmark in short
+#                                       mode (scripts/bench/daemon.sh --short: it works, timings unchecked), then the
+#                                       .deb (packaging/build-deb, once): scripts/test-deb.sh in a chroot and
 #                                       scripts/test-boot.sh under a booted systemd (systemd-nspawn)
 # Later steps still run when an earlier test step fails (not when the build fails). Prints a summary; exits 1
 # when any step failed. A skipped end-to-end run (not root, no `ip netns`) counts as a failure when CI is set,
@@ -85,6 +87,9 @@ step "kernel drift repair" scripts/e2e-repair.sh
 step "systemd integration" scripts/e2e-systemd.sh
 step "systemd unit" scripts/check-unit.sh
 step "fuzzing (20 s a target)" scripts/fuzz.sh config document netlink
+# Deterministic (a seeded simulation over virtual time, not a timing): it fails when the schedule lets a second
+# after a disturbance exceed 1.2 x the fleet's steady rate.
+step "fleet simulation (short)" scripts/bench/fleet.sh --short
 # Proves the benchmark script works (every figure obtained), not its timings.
 step "benchmark (short mode)" scripts/bench/daemon.sh --short
 # One .deb for both package tiers (each builds its own when DEB is not set). Without dpkg-buildpackage they skip.
