@@ -182,6 +182,9 @@ EOF
     local dir=$ROOT/var/lib/private/hostup-routed now
     install -d -m 0700 "$ROOT/var/lib/private" "$dir"
     now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+    # A state file as 0.1.0 wrote it: lastSync, steps, refusals and the like are now runtime status (status.json
+    # under RuntimeDirectory=, gone at reboot) and are ignored here, so the status line says "never synced" until
+    # the API answers after this boot.
     cat >"$dir/state.json" <<EOF
 {
   "lastAttempt" : "$now",
@@ -496,7 +499,7 @@ case_status() {
         fail "systemctl status shows no Status: line"
         return 1
     }
-    grep -qE '^ *Status: "degraded \(serving the last valid state\): 1 route on lo; last sync [0-9]+ s ago; last error: .+"$' \
+    grep -qE '^ *Status: "degraded \(serving the last valid state\): 1 route on lo; never synced; last error: .+"$' \
         <<<"$line" || {
         fail "unexpected status line: $line"
         return 1

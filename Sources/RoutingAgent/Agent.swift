@@ -77,10 +77,11 @@ public actor Agent {
     ) throws {
         self.networkdLinks = networkdLinks
         self.runtimeStore = runtimeStore
-        var runtime = RuntimeStatus()
-        // The step count goes on from the last run, so that `sync` waiting for it to grow is not fooled by a
-        // daemon that restarted; the counters are this run's.
-        runtime.steps = runtimeStore?.load()?.steps ?? 0
+        // What the last run (since boot: the runtime directory is a tmpfs) knew goes on: the last sync stays
+        // known across a restart, and the step count keeps growing, so that `sync` waiting for it to grow is not
+        // fooled by a daemon that restarted. The counters are this run's.
+        var runtime = runtimeStore?.load() ?? RuntimeStatus()
+        runtime.counters = RuntimeStatus.Counters()
         self.runtime = runtime
         self.configuration = configuration
         self.client = client
