@@ -18,10 +18,14 @@ import NIOHTTP1
 public struct HostUpClient: Sendable {
     /// The outcome of a conditional fetch of the state document.
     public enum FetchResult: Hashable, Sendable {
-        /// `200`: the document, with the `ETag` to send as `If-None-Match` next time (if the server sent one).
-        case modified(RoutedIPv6State, etag: String?)
+        /// `200`: the document, with the `ETag` to send as `If-None-Match` next time (if the server sent one), and
+        /// the body as received, to pass as `previousBody` next time.
+        case modified(RoutedIPv6State, etag: String?, body: [UInt8])
         /// `304 Not Modified`: the document is unchanged since the `ETag` that was sent.
         case notModified
+        /// `200` with a body byte for byte the `previousBody` that was passed: not decoded again. The API documents
+        /// no `ETag`, so this is how an unchanged answer is recognised cheaply.
+        case unchanged
     }
 
     /// The configuration this client was created with.
@@ -65,18 +69,25 @@ public struct HostUpClient: Sendable {
     ///
     /// Needs a token with the scopes `read:network` and `read:vm`.
     ///
-    /// - Parameter etag: The `ETag` of the last document received; sent as `If-None-Match`.
-    /// - Returns: ``FetchResult/modified(_:etag:)`` with the document, or ``FetchResult/notModified`` on `304`.
+    /// - Parameters:
+    ///   - etag: The `ETag` of the last document received; sent as `If-None-Match`.
+    ///   - previousBody: The body of the last document received (``FetchResult/modified(_:etag:body:)``).
+    /// - Returns: ``FetchResult/modified(_:etag:body:)`` with the document, ``FetchResult/notModified`` on `304`,
+    ///   or ``FetchResult/unchanged`` when the body is `previousBody` again.
     /// - Throws: ``HostUpAPIError``: ``HostUpAPIError/Code/transport``, ``HostUpAPIError/Code/decoding`` (the
     ///   document did not decode, e.g. `pools` is not an array), or a status code (`unauthorized`,
     ///   `forbidden`, `rateLimited`, `httpStatus`, …).
-    public func routedIPv6State(ifNoneMatch etag: String? = nil) async throws -> FetchResult {
+    public func routedIPv6State(
+        ifNoneMatch etag: String? = nil, previousBody: [UInt8]? = nil
+    ) async throws -> FetchResult {
         var headers = HTTPHeaders()
         if let etag { headers.add(name: "If-None-Match", value: etag) }
         let response = try await send(.GET, path: Endpoint.routedIPv6, headers: headers)
         if response.status == .notModified, etag != nil { return .notModified }
+        let body = response.body.readableBytesView
+        if let previousBody, body.elementsEqual(previousBody) { return .unchanged }
         let state = try response.decode(RoutedIPv6State.self)
-        return .modified(state, etag: response.headers.first(name: "ETag"))
+        return .modified(state, etag: response.headers.first(name: "ETag"), body: Array(body))
     }
 
     /// Fetches the state document and also returns its body exactly as received (for `routes list --json`).

@@ -49,6 +49,10 @@ public actor Agent {
     private var converged: ConvergenceInput?
     private var etag: String?
     private var lastDocument: RoutedIPv6State?
+    /// The body ``lastDocument`` was decoded from: an identical body is not decoded again.
+    private var lastBody: [UInt8]?
+    /// The last validation, reused while the answer and the rules are the same.
+    private var lastValidation: (validator: RouteValidator, outcome: RouteValidator.Outcome)?
     private var loggedRefusals: Set<String> = []
     /// The interfaces the last reconcile put objects on, for the status line.
     private var interfaces: [String] = []
@@ -127,16 +131,22 @@ public actor Agent {
         guard let client else { preconditionFailure("Agent.fetch() needs a client") }
         runtime.lastAttempt = now()
         let document: RoutedIPv6State
-        switch try await client.routedIPv6State(ifNoneMatch: lastDocument == nil ? nil : etag) {
-        case .modified(let fresh, let newTag):
+        let unchanged: Bool
+        switch try await client.routedIPv6State(
+            ifNoneMatch: lastDocument == nil ? nil : etag, previousBody: lastDocument == nil ? nil : lastBody)
+        {
+        case .modified(let fresh, let newTag, let body):
             document = fresh
             etag = newTag
             lastDocument = fresh
-        case .notModified:
+            lastBody = body
+            unchanged = false
+        case .notModified, .unchanged:
             guard let cached = lastDocument else {
                 throw HostUpAPIError(code: .httpStatus, message: "304 Not Modified without a cached answer", status: 304)
             }
             document = cached
+            unchanged = true
         }
         let vpsID: String
         if let identified, identified.document == document, configuration.vpsID == nil {
@@ -160,7 +170,14 @@ public actor Agent {
         }
         let validator = RouteValidator(
             vpsID: vpsID, uplinkPrefixes: observed.map(uplinkPrefixes(in:)) ?? [], protectedAddresses: protected)
-        let outcome = validator.validate(document)
+        let outcome: RouteValidator.Outcome
+        if unchanged, let last = lastValidation, last.validator == validator {
+            // The same answer judged by the same rules: the same outcome.
+            outcome = last.outcome
+        } else {
+            outcome = validator.validate(document)
+            lastValidation = (validator, outcome)
+        }
         for entry in outcome.undecoded where loggedRefusals.insert(entry.description).inserted {
             logger.warning(
                 "\(entry); skipped",
@@ -477,6 +494,8 @@ public actor Agent {
         self.client = client
         etag = nil
         lastDocument = nil
+        lastBody = nil
+        lastValidation = nil
         loggedRefusals = []
     }
 

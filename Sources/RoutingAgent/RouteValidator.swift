@@ -7,7 +7,7 @@ import Reconciliation
 /// The rules are DESIGN.md "Validation". A refused route is reported with its id and reason and left out; the
 /// other routes still apply. Routes of other VPSes, and routes whose `status` is not `active`, are not ours to
 /// apply and are skipped silently (they still take part in the overlap check).
-public struct RouteValidator: Sendable {
+public struct RouteValidator: Sendable, Equatable {
     /// The `vpsId` of this VPS.
     public var vpsID: String
     /// The on-link prefixes of the uplink (its global addresses' prefixes), which no routed prefix may overlap.

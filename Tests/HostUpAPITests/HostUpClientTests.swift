@@ -36,7 +36,7 @@ import Testing
 
     @Test func fetchesTheStateDocument() async throws {
         try await withClient { client, state in
-            guard case .modified(let document, let etag) = try await client.routedIPv6State() else {
+            guard case .modified(let document, let etag, _) = try await client.routedIPv6State() else {
                 Issue.record("expected a document")
                 return
             }
@@ -58,7 +58,7 @@ import Testing
 
     @Test func sendsIfNoneMatchAndReturnsNotModifiedOn304() async throws {
         try await withClient { client, _ in
-            guard case .modified(_, let etag?) = try await client.routedIPv6State() else {
+            guard case .modified(_, let etag?, _) = try await client.routedIPv6State() else {
                 Issue.record("expected a document with an ETag")
                 return
             }
@@ -72,17 +72,35 @@ import Testing
 
     @Test func withoutEntityTagsEveryFetchGetsTheDocument() async throws {
         try await withClient { client, state in
-            guard case .modified(_, let etag?) = try await client.routedIPv6State() else {
+            guard case .modified(_, let etag?, _) = try await client.routedIPv6State() else {
                 Issue.record("expected a document with an ETag")
                 return
             }
             await state.setSendsEntityTags(false)
-            guard case .modified(_, nil) = try await client.routedIPv6State(ifNoneMatch: etag) else {
+            guard case .modified(_, nil, _) = try await client.routedIPv6State(ifNoneMatch: etag) else {
                 Issue.record("with entity tags off, a matching If-None-Match must still get the document, untagged")
                 return
             }
             await state.setSendsEntityTags(true)
             #expect(try await client.routedIPv6State(ifNoneMatch: etag) == .notModified)
+        }
+    }
+
+    @Test func anIdenticalBodyIsRecognisedWithoutDecodingItAgain() async throws {
+        try await withClient { client, state in
+            await state.setSendsEntityTags(false)
+            guard case .modified(let document, nil, let body) = try await client.routedIPv6State() else {
+                Issue.record("expected a document without an ETag")
+                return
+            }
+            #expect(try await client.routedIPv6State(previousBody: body) == .unchanged)
+            var other = body
+            other[other.count - 1] = UInt8(ascii: " ")
+            guard case .modified(let again, nil, _) = try await client.routedIPv6State(previousBody: other) else {
+                Issue.record("a body that differs in one byte must be decoded")
+                return
+            }
+            #expect(again == document)
         }
     }
 
