@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import AsyncHTTPClient
 import FoundationEssentials
 import Logging
@@ -84,10 +87,14 @@ public struct HostUpClient: Sendable {
         if let etag { headers.add(name: "If-None-Match", value: etag) }
         let response = try await send(.GET, path: Endpoint.routedIPv6, headers: headers)
         if response.status == .notModified, etag != nil { return .notModified }
-        let body = response.body.readableBytesView
-        if let previousBody, body.elementsEqual(previousBody) { return .unchanged }
+        let same = previousBody.map { previous in
+            response.body.withUnsafeReadableBytes { body in
+                previous.withUnsafeBytes { body.count == $0.count && (body.count == 0 || memcmp(body.baseAddress!, $0.baseAddress!, body.count) == 0) }
+            }
+        }
+        if same == true { return .unchanged }
         let state = try response.decode(RoutedIPv6State.self)
-        return .modified(state, etag: response.headers.first(name: "ETag"), body: Array(body))
+        return .modified(state, etag: response.headers.first(name: "ETag"), body: Array(response.body.readableBytesView))
     }
 
     /// Fetches the state document and also returns its body exactly as received (for `routes list --json`).

@@ -36,7 +36,12 @@ public actor Agent {
     public private(set) var runtime: RuntimeStatus
     private let runtimeStore: RuntimeStatusStore?
     /// The kernel as the monitor's announcements tell it (the daemon); `nil` for one-shot commands, which dump.
-    private var mirror: KernelMirror?
+    private var mirror: KernelMirror? {
+        didSet { mirrorView = nil }
+    }
+    /// ``KernelMirror/observe()`` of the mirror as it is, kept until the mirror changes (polls read it again and
+    /// again while nothing changes).
+    private var mirrorView: ObservedState?
     /// A one-shot command's dump, taken by ``fetch()`` and used by the ``reconcile(dryRun:routes:)`` that follows,
     /// so that `sync` dumps the kernel once.
     private var snapshot: ObservedState?
@@ -593,6 +598,7 @@ public actor Agent {
     public func absorb(kernelEvent event: RTNetlinkEvent) -> Attention {
         guard mirror != nil else { return .none }
         let changes = mirror!.apply(event)
+        if changes.isEmpty { return .none }
         if changes.contains(.eventsLost) { return .lostEvents }
         guard let desired else { return .none }
         guard let change = changes.first(where: { $0.isRelevant(to: desired) }) else { return .none }
@@ -606,7 +612,12 @@ public actor Agent {
 
     /// The mirror's view when there is one; else a dump.
     private func observeKernel() throws -> ObservedState {
-        if let mirror { return mirror.observe() }
+        if let mirror {
+            if let mirrorView { return mirrorView }
+            let view = mirror.observe()
+            mirrorView = view
+            return view
+        }
         return try dump()
     }
 
