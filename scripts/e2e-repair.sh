@@ -39,7 +39,7 @@ set -uo pipefail
 . "$(dirname "${BASH_SOURCE[0]}")/netns-lib.sh"
 
 REPAIR_BASE_ID=$HR_ID
-REPAIR_BUDGET=${REPAIR_BUDGET:-150}
+REPAIR_BUDGET=${REPAIR_BUDGET:-210}
 REPAIR_MS=5000        # each repair: back within 5 s
 READY_MS=15000        # the daemon's first fetch and apply
 
@@ -278,7 +278,8 @@ case_up() {
         fail "setup: $(paste -sd' ' "$CASE_DIR/setup.err")"
         return 1
     fi
-    if ! { hr_create_route "$P_ADDR" containers && hr_create_route "$P_RT" routed && hr_create_route "$P_ANY" web; } \
+    if ! { hr_create_route "$P_ADDR" containers && hr_create_route "$P_RT" routed &&
+        ANY_ID=$(hr_create_route "$P_ANY" web); } \
         >/dev/null 2>>"$CASE_DIR/setup.err"; then
         fail "setup: POST create_route failed: $(tail -n 1 "$CASE_DIR/setup.err")"
         return 1
@@ -332,9 +333,9 @@ begin_fault() {
     FAULT_AT=$(now_ms)
 }
 
-# expect_repair WHAT [MILLISECONDS]: waits (default 5 s) until the kernel holds every owned object again; a
-# problem otherwise, naming what is still missing, whether the daemon runs, and its log entries. Then no API
-# request may have been made. Prints the repair latency.
+# expect_repair WHAT [MILLISECONDS [by-poll]]: waits (default 5 s) until the kernel holds every owned object again;
+# a problem otherwise, naming what is still missing, whether the daemon runs, and its log entries. Then no API
+# request may have been made (unless `by-poll`: the repair is the next poll's). Prints the repair latency.
 expect_repair() {
     local what=$1 limit=${2:-$REPAIR_MS} took
     if wait_ms "$limit" kernel_state_ok; then
@@ -344,7 +345,7 @@ expect_repair() {
         problem "$what: not repaired within $((limit / 1000)) s: $STATE_DIFF ($(daemon_state);" \
             "$(log_count drift-repaired) drift-repaired entries)"
     fi
-    no_api_requests "during the repair"
+    [ "${3:-}" = by-poll ] || no_api_requests "during the repair"
 }
 
 # fault COMMAND...: runs COMMAND (a fault made by another tool); a problem when it fails.
@@ -588,6 +589,56 @@ diagnostics() {
 # repair_run ID MAX_SECONDS NAME FUNCTION [POLL_INTERVAL]: runs FUNCTION as case NAME in fresh namespaces with a
 # fresh daemon, then tears them down; not run (a failure) when fewer than MAX_SECONDS of the budget are left.
 REPAIR_FUNCTION= REPAIR_CASE_ID= REPAIR_POLL=
+# 10. IPv6 torn down on br0 and brought back, by disable_ipv6 and by an MTU below 1280 (the kernel drops IPv6 from
+# the link, its addresses and keep_addr_on_down with it): while it is off the agent's attempt fails; once it is
+# back, the agent retries at once (the link's own link-local address coming back is the announcement it hears).
+case_ipv6_off_and_on() {
+    local how
+    for how in disable_ipv6 mtu; do
+        begin_fault || return 1
+        if [ "$how" = disable_ipv6 ]; then
+            fault hr_sysctl "$HR_VPS" net.ipv6.conf.br0.disable_ipv6 1 || return 1
+            sleep 1
+            FAULT_AT=$(now_ms)
+            fault hr_sysctl "$HR_VPS" net.ipv6.conf.br0.disable_ipv6 0 || return 1
+        else
+            fault ip -n "$HR_VPS" link set br0 mtu 1200 || return 1
+            sleep 1
+            FAULT_AT=$(now_ms)
+            fault ip -n "$HR_VPS" link set br0 mtu 1500 || return 1
+        fi
+        expect_repair "IPv6 off and on again on br0 ($how)"
+        [ -z "$WHY" ] || return 1
+        # The next fault needs a repair of its own: let the limiter's burst refill.
+        [ "$how" = mtu ] || sleep 1
+    done
+}
+
+# 11. eth0.accept_ra=1 written by another process while forwarding is on (no announcement carries accept_ra): the
+# next poll reads the sysctls the agent holds and puts back 2, though the answer is the same.
+case_accept_ra_reset() {
+    begin_fault || return 1
+    fault hr_sysctl "$HR_VPS" net.ipv6.conf.eth0.accept_ra 1 || return 1
+    expect_repair "accept_ra=1 on the uplink" "$REPAIR_MS" by-poll
+    [ -z "$WHY" ]
+}
+
+# 12. `sync` while the daemon runs, after a route was deleted through the API: the daemon's step confirms the
+# removal with a second answer 2 s later, as a one-shot sync does, so the route is gone when sync returns.
+case_sync_confirms_removal() {
+    daemon_alive || { fail "the daemon exited"; return 1; }
+    hr_delete_route "$ANY_ID" || { problem "DELETE of route $ANY_ID failed"; return 1; }
+    local output status
+    output=$(hr_agent sync 2>&1)
+    status=$?
+    [ "$status" = 0 ] || problem "sync exited $status: $(echo "$output" | tail -n 2 | paste -sd' ')"
+    if owned_routes | grep -qF "$P_ANY"; then
+        problem "sync returned but the kernel still holds $P_ANY: $(owned_routes | grep -F "$P_ANY" | paste -sd';')"
+    fi
+    echo "$output" | grep -qF "$P_ANY" && problem "sync still lists $P_ANY: $(echo "$output" | paste -sd'|')"
+    [ -z "$WHY" ]
+}
+
 repair_run() {
     local id=$1 max=$2 name=$3 start spent
     case " ${REPAIR_CASES:-$id} " in *" $id "*) ;; *) return 0 ;; esac
@@ -653,6 +704,12 @@ repair_run c8 20 "lost events (4 KiB buffer, SIGSTOP, 10 000 changes, SIGCONT): 
     case_lost_events
 DAEMON_ENV=()
 repair_run c9 25 "no-op polls every 2 s: no kernel dump, no state.json write; steps grows" case_noop_polls 2s
+repair_run c10 22 "IPv6 off and on again on br0 (disable_ipv6, MTU 1200): address and route back within 5 s of it" \
+    case_ipv6_off_and_on
+repair_run c11 15 "accept_ra=1 on the uplink by another process: back to 2 at the next poll (poll 2 s)" \
+    case_accept_ra_reset 2s
+repair_run c12 20 "sync with the daemon running confirms a route deleted through the API before it returns" \
+    case_sync_confirms_removal
 
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" = 0 ]

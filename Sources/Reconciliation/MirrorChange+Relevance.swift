@@ -49,6 +49,26 @@ extension MirrorChange {
     }
 }
 
+extension MirrorChange {
+    /// Whether the change is on an interface that `desired` names (as the interface of an address or route, the
+    /// uplink, or a `keep_addr_on_down` interface), whatever the change. After a reconcile the kernel refused in
+    /// part, such a change (IPv6 enabled again on the link, its link-local address back) may be what lets a retry
+    /// succeed.
+    public func touchesInterface(named desired: DesiredState) -> Bool {
+        switch self {
+        case .linkAdded(let link), .linkRemoved(let link):
+            return desired.namesInterface(link.name)
+        case .linkChanged(let old, let new):
+            return desired.namesInterface(old.name) || desired.namesInterface(new.name)
+        case .addressAdded(_, let interface), .addressRemoved(_, let interface), .addressChanged(_, _, let interface),
+            .routeAdded(_, let interface), .routeRemoved(_, let interface):
+            return interface.map(desired.namesInterface) ?? false
+        case .forwardingChanged, .eventsLost:
+            return false
+        }
+    }
+}
+
 extension DesiredState {
     /// Whether an address or route, the uplink, or `keep_addr_on_down` names the interface.
     fileprivate func namesInterface(_ name: String) -> Bool {

@@ -50,8 +50,9 @@ public actor Agent {
     /// The last identification: the answer it was made from and the VPS id it found.
     private var identified: (document: RoutedIPv6State, vpsID: String)?
     private var runtimeWriteFailed = false
-    /// The input of the last reconcile that left the kernel converged, while the mirror holds it.
-    private var converged: ConvergenceInput?
+    /// The input of the last reconcile that left the kernel converged, while the mirror holds it, and the sysctls
+    /// it left.
+    private var converged: (input: ConvergenceInput, sysctls: SysctlInput)?
     private var etag: String?
     private var lastDocument: RoutedIPv6State?
     /// The body ``lastDocument`` was decoded from: an identical body is not decoded again.
@@ -361,6 +362,10 @@ public actor Agent {
         }
         lastReconcileFailed = !report.failed.isEmpty
         runtime.deferrals = plan.deferred.map(\.description)
+        if !lastReconcileFailed, runtime.lastError?.kind == .kernel {
+            // The kernel took everything this time (a repair after the link came back): the error is over.
+            runtime.lastError = nil
+        }
         if lastReconcileFailed {
             runtime.lastError = RuntimeStatus.Failure(
                 .kernel, "kernel: " + report.failed.map { "\($0.operation): \($0.error)" }.joined(separator: "; "))
@@ -370,7 +375,17 @@ public actor Agent {
         try save()
         // With the mirror, a kernel change that matters wakes a repair, so a later poll with the same input has
         // nothing to do (a failed operation is retried at the next poll).
-        converged = mirror != nil && routes == nil && !lastReconcileFailed ? convergenceInput : nil
+        converged = nil
+        if mirror != nil, routes == nil, !lastReconcileFailed {
+            // NETCONF announcements carry `forwarding` only: `accept_ra` and the rest are read again at each poll
+            // (a few /proc/sys files) and compared with what they were once converged.
+            let sysctls = SysctlInput(
+                desired: desired, interfaces: links, networkdManaged: networkdManaged(observed.links),
+                values: SysctlSnapshot.read(
+                    from: kernel, desired: desired, saved: state.savedSysctls, interfaces: links,
+                    networkdManaged: networkdManaged(observed.links)))
+            converged = (convergenceInput, sysctls)
+        }
         return Reconciled(plan: plan, report: report, problems: problems, desired: desired)
     }
 
@@ -389,7 +404,20 @@ public actor Agent {
     /// reconcile succeeded, and the routes and configuration are the same as then. A poll whose answer changes
     /// nothing then skips planning altogether.
     public var needsReconcile: Bool {
-        converged != convergenceInput
+        guard let converged, converged.input == convergenceInput else { return true }
+        let sysctls = converged.sysctls
+        let now = SysctlSnapshot.read(
+            from: kernel, desired: sysctls.desired, saved: state.savedSysctls, interfaces: sysctls.interfaces,
+            networkdManaged: sysctls.networkdManaged)
+        return now != sysctls.values
+    }
+
+    /// What the sysctls were read for, and what they were, once converged.
+    private struct SysctlInput {
+        var desired: DesiredState
+        var interfaces: [String]
+        var networkdManaged: Set<String>
+        var values: SysctlSnapshot
     }
 
     /// `plan` without anything that removes or restores: while the state is being recovered, what is routed here
@@ -574,6 +602,8 @@ public actor Agent {
     /// - Throws: ``NetlinkError`` when the dump fails.
     public func attachMirror() throws {
         mirror = KernelMirror(try dump())
+        // This run's counters replace the last run's at once.
+        publishRuntime()
     }
 
     /// Stops using the mirror (its monitor failed): from now on each step dumps the kernel again.
@@ -601,7 +631,13 @@ public actor Agent {
         if changes.isEmpty { return .none }
         if changes.contains(.eventsLost) { return .lostEvents }
         guard let desired else { return .none }
-        guard let change = changes.first(where: { $0.isRelevant(to: desired) }) else { return .none }
+        // After a reconcile the kernel refused in part (the interface was down, IPv6 disabled on it, its MTU
+        // below 1280), any change on an interface the desired state names may be what lets it succeed now.
+        guard
+            let change = changes.first(where: {
+                $0.isRelevant(to: desired) || (lastReconcileFailed && $0.touchesInterface(named: desired))
+            })
+        else { return .none }
         return .drift("\(change)")
     }
 

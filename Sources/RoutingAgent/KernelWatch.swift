@@ -13,8 +13,12 @@ import Synchronization
 /// - Lost announcements (`ENOBUFS`) and the timer (``resyncInterval``) replace the mirror by a fresh dump
 ///   (`kernel-resync`), then reconcile. These are the only dumps after start.
 public struct KernelWatch: Sendable {
-    /// How long a repair waits for more changes after the first one. 50 ms.
+    /// How long the kernel must be quiet before a repair runs: 50 ms after the last relevant change.
     public static let debounce: Duration = .milliseconds(50)
+    /// The longest a repair waits for the kernel to be quiet: 500 ms after the first change.
+    public static let debounceLimit: Duration = .milliseconds(500)
+    /// While repairs are limited, how often the log says so again. 1 minute.
+    public static let reminderInterval: Duration = .seconds(60)
     /// How often the mirror is replaced by a fresh dump even when no announcement was lost. 1 minute.
     public static let resyncInterval: Duration = .seconds(60)
 
@@ -80,8 +84,18 @@ public struct KernelWatch: Sendable {
 
     private func repairLoop(_ bell: Bell) async throws {
         var limiter = RepairLimiter()
+        var lastReport: ContinuousClock.Instant?
         for await _ in bell.rings {
-            try await Task.sleep(for: Self.debounce)
+            // Wait until the kernel has been quiet for `debounce` (a flush of hundreds of routes is announced over
+            // tens of milliseconds), but not longer than `debounceLimit`.
+            let start = clock.now
+            var seen = bell.generation
+            repeat {
+                try await Task.sleep(for: Self.debounce)
+                let now = bell.generation
+                if now == seen { break }
+                seen = now
+            } while clock.now - start < Self.debounceLimit
             var pending = bell.take()
             if pending.timer {
                 await resync(.timer)
@@ -89,13 +103,18 @@ public struct KernelWatch: Sendable {
             if pending.lost {
                 await resync(.lostEvents)
             }
-            if !pending.causes.isEmpty || pending.lost {
+            if pending.changes > 0 || pending.lost {
                 while case .wait(let delay, let first) = limiter.admit(at: clock.now) {
                     await agent.countRepair(heldBack: true)
-                    if first {
+                    let now = clock.now
+                    if first || lastReport.map({ now - $0 >= Self.reminderInterval }) == true {
+                        let what = pending.causes.first ?? "announcements lost"
                         logger.warning(
-                            "the kernel keeps changing under the agent (\(pending.causes.first ?? "announcements lost")); repairs are limited to \(limiter.burst) at once, then one every \(limiter.interval.configText)",
+                            first
+                                ? "the kernel keeps changing under the agent (\(what)); repairs are limited to \(limiter.burst) at once, then one every \(limiter.interval.configText)"
+                                : "the kernel still keeps changing under the agent (\(what)); repairing once every \(limiter.interval.configText)",
                             metadata: [LogKeys.event: "\(AgentEvent.repairsLimited.rawValue)"])
+                        lastReport = now
                     }
                     try await Task.sleep(for: delay)
                     pending.merge(bell.take())
@@ -104,8 +123,10 @@ public struct KernelWatch: Sendable {
             } else if !pending.timer {
                 continue
             }
-            await reconcile(pending)
+            // While limited, each repair is logged at debug level: the warnings above and the summary below say it.
+            await reconcile(pending, quietly: limiter.isLimiting)
             if let summary = limiter.finishedBurst(at: clock.now) {
+                lastReport = nil
                 logger.notice(
                     "the kernel stopped changing under the agent: \(summary.repairs) repairs and \(summary.heldBack) held back in \(summary.duration.configText)")
             }
@@ -126,7 +147,7 @@ public struct KernelWatch: Sendable {
         }
     }
 
-    private func reconcile(_ pending: Bell.Pending) async {
+    private func reconcile(_ pending: Bell.Pending, quietly: Bool) async {
         let result: Agent.Reconciled
         do {
             result = try await agent.reconcile(quiet: true)
@@ -138,8 +159,9 @@ public struct KernelWatch: Sendable {
         await agent.publishRuntime()
         guard let applied = result.report?.applied, !applied.isEmpty else { return }
         var cause = pending.causes.first ?? (pending.lost ? "announcements were lost" : "a periodic check")
-        if pending.causes.count > 1 { cause += " and \(pending.causes.count - 1) more change\(pending.causes.count == 2 ? "" : "s")" }
-        logger.notice(
+        if pending.changes > 1 { cause += " and \(pending.changes - 1) more change\(pending.changes == 2 ? "" : "s")" }
+        logger.log(
+            level: quietly ? .debug : .notice,
             "repaired kernel drift: \(applied.count) operation\(applied.count == 1 ? "" : "s") after \(cause)",
             metadata: [LogKeys.event: "\(AgentEvent.driftRepaired.rawValue)"])
         repaired(await agent.statusLine(.synced))
@@ -155,12 +177,16 @@ private final class Bell: Sendable {
     }
 
     struct Pending {
+        /// The first changes, in words (at most 10).
         var causes: [String] = []
+        /// How many relevant changes there were.
+        var changes = 0
         var lost = false
         var timer = false
 
         mutating func merge(_ other: Pending) {
-            causes += other.causes
+            causes += other.causes.prefix(max(0, 10 - causes.count))
+            changes += other.changes
             lost = lost || other.lost
             timer = timer || other.timer
         }
@@ -174,10 +200,17 @@ private final class Bell: Sendable {
         (rings, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
+    /// Counts rings, so that the debounce can tell whether more came while it waited.
+    var generation: Int { rung.load(ordering: .acquiring) }
+    private let rung = Atomic<Int>(0)
+
     func ring(_ ring: Ring) {
+        rung.add(1, ordering: .releasing)
         pending.withLock { pending in
             switch ring {
-            case .drift(let cause): if pending.causes.count < 100 { pending.causes.append(cause) }
+            case .drift(let cause):
+                if pending.causes.count < 10 { pending.causes.append(cause) }
+                pending.changes += 1
             case .lostEvents: pending.lost = true
             case .timer: pending.timer = true
             }

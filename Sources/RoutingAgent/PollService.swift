@@ -146,7 +146,8 @@ public struct PollService: Service {
                 await reload()
             }
             hooks.stepStarted()
-            let (delay, health) = await step(schedule: &schedule, generator: &generator)
+            let (delay, health) = await step(
+                schedule: &schedule, generator: &generator, confirmRemovals: reason == .syncNow)
             hooks.stepFinished()
             let status = await agent.statusLine(health)
             if Task.isCancelled { break }
@@ -182,8 +183,12 @@ public struct PollService: Service {
     static let resyncInterval: Duration = .seconds(60)
 
     /// One fetch and reconcile. Returns the delay until the next one, and how it went.
+    ///
+    /// - Parameter confirmRemovals: For a sync asked for by hand (SIGUSR1: `sync`, `routes create`), a route the
+    ///   answer no longer lists is confirmed by a second fetch ``Agent/removalConfirmationDelay`` later, as a
+    ///   one-shot `sync` does, rather than at the next poll.
     private func step<G: RandomNumberGenerator>(
-        schedule: inout PollSchedule, generator: inout G
+        schedule: inout PollSchedule, generator: inout G, confirmRemovals: Bool = false
     ) async -> (Duration, Agent.Health) {
         let interval = await agent.configuration.pollInterval
         schedule.pollInterval = interval
@@ -205,7 +210,10 @@ public struct PollService: Service {
         }
         do {
             let answer = try await agent.fetch()
-            await agent.absorb(answer)
+            if await agent.absorb(answer) > 0, confirmRemovals, let wait = await agent.confirmationWait() {
+                try await Task.sleep(for: wait + .milliseconds(50))
+                await agent.absorb(try await agent.fetch())
+            }
             try await reconcile()
             try await agent.markSynced()
             return (schedule.afterSuccess(using: &generator), .synced)

@@ -26,6 +26,9 @@ public struct RepairLimiter: Sendable {
         self.tokens = Double(burst)
     }
 
+    /// Whether repairs are being held back (a burst is being limited and is not over yet).
+    public var isLimiting: Bool { limited != nil }
+
     /// The decision for one repair pass.
     public enum Decision: Equatable, Sendable {
         /// Run it now.

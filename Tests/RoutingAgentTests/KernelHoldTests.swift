@@ -4,6 +4,7 @@ import IPv6Addressing
 import Logging
 import Netlink
 import Reconciliation
+import Synchronization
 import Testing
 
 @testable import RoutingAgent
@@ -127,7 +128,8 @@ import Testing
     }
 
     @Test func aPollWithTheSameAnswerNeedsNoReconcileWhileTheMirrorHoldsTheKernel() async throws {
-        let agent = try makeAgent(SysctlKernel())
+        let kernel = SysctlKernel()
+        let agent = try makeAgent(kernel)
         await agent.absorb(answer([route("r1", "2001:db8:1000:10::/64")]))
         #expect(await agent.needsReconcile)
         _ = try await agent.reconcile()
@@ -139,6 +141,12 @@ import Testing
         #expect(await !agent.needsReconcile, "the same answer again")
         await agent.absorb(answer([route("r1", "2001:db8:1000:10::/64"), route("r2", "2001:db8:1000:20::/64")]))
         #expect(await agent.needsReconcile, "a new route")
+        _ = try await agent.reconcile()
+        #expect(await !agent.needsReconcile)
+        // A sysctl set behind the agent's back has no announcement (only forwarding has): the poll reads them.
+        #expect(await !agent.needsReconcile)
+        kernel.state.withLock { $0.sysctls[SysctlKey(.nonlocalBind, interface: nil)] = 0 }
+        #expect(await agent.needsReconcile, "ip_nonlocal_bind set back to 0 by someone else")
         _ = try await agent.reconcile()
         #expect(await !agent.needsReconcile)
         await agent.detachMirror()
