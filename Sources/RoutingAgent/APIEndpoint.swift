@@ -61,6 +61,9 @@ enum APIEndpoint {
     static func ipv6Addresses(of url: String, patience: Duration) async -> [IPv6Address] {
         guard let host = host(of: url), !host.isEmpty else { return [] }
         if let literal = try? IPv6Address(host) { return [literal] }
+        // An IPv4 literal has no IPv6 address to protect, and needs no lookup.
+        var ipv4 = in_addr()
+        if inet_pton(AF_INET, host, &ipv4) == 1 { return [] }
         let (cached, start) = resolutions.withLock { table -> ([IPv6Address]?, Bool) in
             let entry = table[host]
             let fresh = entry.map { ContinuousClock.now - $0.resolvedAt < resolutionLifetime } ?? false
@@ -73,16 +76,41 @@ enum APIEndpoint {
         if start {
             BlockingThread.detach {
                 let addresses = ipv6Addresses(of: url)
-                resolutions.withLock { $0[host] = Resolution(addresses: addresses, resolvedAt: .now, inFlight: false) }
+                let waiters = resolutions.withLock { table in
+                    defer { table[host] = Resolution(addresses: addresses, resolvedAt: .now, inFlight: false) }
+                    return table[host]?.waiters.values.map { $0 } ?? []
+                }
+                for waiter in waiters { waiter.resume() }
             }
         }
-        let deadline = ContinuousClock.now + patience
-        while ContinuousClock.now < deadline {
-            try? await Task.sleep(for: .milliseconds(20))
-            let done = resolutions.withLock { $0[host].map { !$0.inFlight } ?? false }
-            if done { return resolutions.withLock { $0[host]?.addresses ?? [] } }
+        // Wait for the lookup to finish (woken by it, no polling), or for `patience`, whichever comes first.
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await waitForLookup(of: host) }
+            group.addTask { try? await Task.sleep(for: patience) }
+            await group.next()
+            group.cancelAll()
         }
-        return cached ?? []
+        return resolutions.withLock { table in
+            guard let entry = table[host], !entry.inFlight else { return cached ?? [] }
+            return entry.addresses
+        }
+    }
+
+    /// Returns when the lookup of `host` in flight has finished, or when the task is cancelled.
+    private static func waitForLookup(of host: String) async {
+        let id = UInt64.random(in: 0...UInt64.max)
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let now = resolutions.withLock { table -> Bool in
+                    guard table[host]?.inFlight == true, !Task.isCancelled else { return true }
+                    table[host]!.waiters[id] = continuation
+                    return false
+                }
+                if now { continuation.resume() }
+            }
+        } onCancel: {
+            resolutions.withLock { $0[host]?.waiters.removeValue(forKey: id) }?.resume()
+        }
     }
 
     /// How long a lookup of the API host is used before it is made again. 10 minutes.
@@ -92,6 +120,8 @@ enum APIEndpoint {
         var addresses: [IPv6Address] = []
         var resolvedAt: ContinuousClock.Instant = .now - .seconds(86_400)
         var inFlight = false
+        /// Who waits for the lookup in flight.
+        var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
     }
 
     private static let resolutions = Mutex<[String: Resolution]>([:])

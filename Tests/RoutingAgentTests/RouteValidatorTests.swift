@@ -117,6 +117,16 @@ func document(_ routes: [HostUpAPI.Route], parent: String = "2001:db8:1000::/48"
         let first = await APIEndpoint.ipv6Addresses(of: "http://localhost:8080", patience: .seconds(5))
         #expect(first.allSatisfy { $0 == .loopback })
         #expect(await APIEndpoint.ipv6Addresses(of: "http://localhost:8080", patience: .zero) == first)
+        // An IPv4 literal has no IPv6 address and is not looked up.
+        #expect(await APIEndpoint.ipv6Addresses(of: "http://127.0.0.1:8080", patience: .seconds(5)) == [])
+        // Several waiting for the same lookup are all woken by it.
+        let names = ["http://ip6-localhost:1", "http://ip6-localhost:2", "http://ip6-localhost:3"]
+        let answers = await withTaskGroup(of: [IPv6Address].self) { group in
+            for name in names { group.addTask { await APIEndpoint.ipv6Addresses(of: name, patience: .seconds(5)) } }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(answers.count == 3)
+        #expect(Set(answers.map { $0.count }).count == 1, "the same host gets the same answer")
     }
 
     @Test func theAPIHostsAddressesAreResolved() {
