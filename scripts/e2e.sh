@@ -152,6 +152,9 @@ case_idempotent() {
     grep -Eqi 'in sync|nothing to do' "$HR_WORK/cmd.out" ||
         { fail "the second sync planned something: $(paste -sd';' "$HR_WORK/cmd.out")"; return 1; }
     [ "$before" = "$after" ] || { fail "the kernel changed: $(diff <(echo "$before") <(echo "$after") | head -5 | paste -sd' ')"; return 1; }
+    # Nothing was applied, so nothing is announced as applied again.
+    ! grep -q 'route-applied' "$HR_WORK/cmd.err" ||
+        { fail "a sync with nothing to do logged route-applied: $(grep -m1 route-applied "$HR_WORK/cmd.err")"; return 1; }
 }
 
 case_handmade_untouched() {

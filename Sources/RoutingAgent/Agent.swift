@@ -440,9 +440,12 @@ public actor Agent {
         return kept
     }
 
-    /// Logs `route-applied` once for each route whose objects the kernel now holds: nothing of it failed, waits
-    /// for an interface, or conflicts with a hand-made object.
+    /// Logs `route-applied` for each route this reconcile put into the kernel (an operation of it was applied)
+    /// whose objects the kernel now holds: nothing of it failed, waits for an interface, or conflicts with a
+    /// hand-made object. A route that was already in the kernel (a daemon start, a `sync` with nothing to do) or
+    /// that a repair put back is not announced again.
     private func announceApplied(plan: Plan, report: ExecutionReport, problems: [BindingProblem]) {
+        let changedIDs = Set(report.applied.compactMap { plan.routeIDs[$0] })
         let failedIDs = Set(report.failed.compactMap { plan.routeIDs[$0.operation] })
         let blockedIDs = Set(
             plan.deferred.compactMap(\.routeID) + plan.conflicts.compactMap(\.routeID) + problems.map(\.routeID))
@@ -451,7 +454,7 @@ public actor Agent {
             let key = "\(route.id) \(route.prefix)"
             guard !failedIDs.contains(route.id), !blockedIDs.contains(route.id) else { continue }
             holding.insert(key)
-            guard !announced.contains(key) else { continue }
+            guard !announced.contains(key), changedIDs.contains(route.id) else { continue }
             logger.notice(
                 "route \(route.id) (\(route.prefix)) applied",
                 metadata: [
