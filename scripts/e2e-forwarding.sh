@@ -64,30 +64,7 @@ PYTHON=
 
 # --- helpers -----------------------------------------------------------------------------------------------
 
-# problem WHY: adds a reason to the current case's failure (cases collect every problem they find, then
-# `[ -z "$WHY" ]`); `fail` replaces it.
-problem() {
-    WHY=${WHY:+$WHY; }$*
-}
-
-now_ms() {
-    echo $(($(date +%s%N) / 1000000))
-}
-
-# wait_ms MILLISECONDS COMMAND...: runs COMMAND every 0.1 s until it succeeds (0) or the time is up (1).
-wait_ms() {
-    local deadline=$(($(now_ms) + $1))
-    shift
-    while true; do
-        "$@" && return 0
-        [ "$(now_ms)" -ge "$deadline" ] && return 1
-        sleep 0.1
-    done
-}
-
-sc() {
-    hr_sysctl_get "$HR_VPS" "$1" 2>/dev/null || echo "?"
-}
+# problem, now_ms, wait_ms and sc come from netns-lib.sh.
 
 # has_ra_default: the vps has `default via fe80::... dev eth0 proto ra`.
 has_ra_default() {

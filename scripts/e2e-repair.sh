@@ -75,29 +75,7 @@ WATCHDOG_PID=
 
 # --- helpers -----------------------------------------------------------------------------------------------
 
-# problem WHY: adds a reason to the current case's failure (cases collect every problem, then `[ -z "$WHY" ]`).
-problem() {
-    WHY=${WHY:+$WHY; }$*
-}
-
-now_ms() {
-    echo $(($(date +%s%N) / 1000000))
-}
-
-# wait_ms MILLISECONDS COMMAND...: runs COMMAND every 0.1 s until it succeeds (0) or the time is up (1).
-wait_ms() {
-    local deadline=$(($(now_ms) + $1))
-    shift
-    while true; do
-        "$@" && return 0
-        [ "$(now_ms)" -ge "$deadline" ] && return 1
-        sleep 0.1
-    done
-}
-
-sc() {
-    hr_sysctl_get "$HR_VPS" "$1" 2>/dev/null || echo "?"
-}
+# problem, now_ms, wait_ms and sc come from netns-lib.sh.
 
 # owned_routes: the routes with protocol 201 in every table of the vps, one normalized line each, sorted, in
 # hr_agent_routes' form ("TABLE TYPE DST dev DEV [metric M]"). `proto 201` is filtered by ip, which then leaves

@@ -363,6 +363,32 @@ fail() {
     WHY=$*
 }
 
+# problem WHY: adds a reason to the current case's failure (cases collect every problem they find, then
+# `[ -z "$WHY" ]`); `fail` replaces it.
+problem() {
+    WHY=${WHY:+$WHY; }$*
+}
+
+now_ms() {
+    echo $(($(date +%s%N) / 1000000))
+}
+
+# wait_ms MILLISECONDS COMMAND...: runs COMMAND every 0.1 s until it succeeds (0) or the time is up (1).
+wait_ms() {
+    local deadline=$(($(now_ms) + $1))
+    shift
+    while true; do
+        "$@" && return 0
+        [ "$(now_ms)" -ge "$deadline" ] && return 1
+        sleep 0.1
+    done
+}
+
+# sc NAME: a sysctl's value (dotted name) in the vps namespace, or "?".
+sc() {
+    hr_sysctl_get "$HR_VPS" "$1" 2>/dev/null || echo "?"
+}
+
 # hr_show_tail TITLE FILE LINES: the last LINES of FILE under "#   TITLE:", as `#` comments, if FILE has any.
 hr_show_tail() {
     [ -s "$2" ] || return 0
