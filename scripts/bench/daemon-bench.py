@@ -22,9 +22,7 @@ included), so its resolution is one tick (10 ms) per measured window, not per cy
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import json
-import math
 import os
 import queue
 import random
@@ -36,21 +34,18 @@ import threading
 import time
 import urllib.request
 
+from benchlib import (PROTO, fmt_mb, fmt_ms, held_objects, load, markdown_table, nearest_rank, prefixes, publish,
+                      ratio, write_batch_files)
+
 TICK = os.sysconf("SC_CLK_TCK")
-PROTO = "201"  # RouteProtocol.hostup
 
 
 # --- the routes -------------------------------------------------------------------------------------------------
 
 
-def prefixes(n: int, pool: str = "2001:db8:1000::/48") -> list[str]:
-    """N /64s of POOL, from POOL:1::/64 upwards."""
-    base = int(ipaddress.IPv6Network(pool).network_address)
-    return [str(ipaddress.IPv6Network((base + (i << 64), 64))) for i in range(1, n + 1)]
-
-
-def host_one(prefix: str) -> str:
-    return str(ipaddress.IPv6Network(prefix).network_address + 1)
+def cmd_batch_files(args: argparse.Namespace) -> int:
+    write_batch_files(args.n, args.dir)
+    return 0
 
 
 def cmd_seed(args: argparse.Namespace) -> int:
@@ -64,38 +59,8 @@ def cmd_seed(args: argparse.Namespace) -> int:
             {"vpsId": args.vps_id, "name": "bench", "primaryIp": "192.0.2.10", "nextHop": args.next_hop}
         ],
     }
-    json.dump(seed, sys.stdout)
+    json.dump(seed, sys.stdout, separators=(",", ":"))
     return 0
-
-
-def cmd_batch_files(args: argparse.Namespace) -> int:
-    """The objects `anyip` mode makes (README: binding modes), as iproute2 batch lines."""
-    add, delete = [], []
-    for p in prefixes(args.n):
-        add += [
-            f"route add local {p} dev lo table local proto {PROTO}",
-            f"route add unreachable {p} dev lo proto {PROTO} metric 4294967295",
-            f"address add {host_one(p)}/128 dev lo nodad noprefixroute",
-        ]
-        delete += [
-            f"address del {host_one(p)}/128 dev lo",
-            f"route del local {p} dev lo table local proto {PROTO}",
-            f"route del unreachable {p} dev lo proto {PROTO} metric 4294967295",
-        ]
-    for name, lines in (("add.batch", add), ("del.batch", delete)):
-        with open(os.path.join(args.dir, name), "w") as f:
-            f.write("\n".join(lines) + "\n")
-    return 0
-
-
-def held_objects(netns: str | None = None) -> tuple[int, int]:
-    """(routes with protocol 201 in every table, global addresses on lo) in this namespace or NETNS."""
-    ip = ["ip"] + (["-n", netns] if netns else [])
-    routes = subprocess.run(ip + ["-6", "route", "show", "table", "all", "proto", PROTO],
-                            capture_output=True, text=True, check=True).stdout
-    addresses = subprocess.run(ip + ["-6", "-o", "addr", "show", "dev", "lo", "scope", "global"],
-                               capture_output=True, text=True, check=True).stdout
-    return len(routes.splitlines()), len(addresses.splitlines())
 
 
 def cmd_converge(args: argparse.Namespace) -> int:
@@ -166,6 +131,53 @@ def proc_status(pid: int) -> dict[str, int]:
             if key in wanted:
                 values[key] = int(rest.split()[0])
     return values
+
+
+MAPPING = re.compile(r"^[0-9a-f]+-[0-9a-f]+ ([rwxps-]{4}) \S+ \S+ \d+\s*(.*)$")
+
+
+def memory_part(path: str, perms: str, exe: str) -> str:
+    """Which part of the process a mapping of /proc/PID/smaps belongs to: the binary's text, read-only data or
+    writable data (relocated at start, and .data), a library (by file name), the heap, the other anonymous
+    mappings (malloc arenas, thread stacks, .bss), or something else ([stack], [vdso], ...)."""
+    if path == exe:
+        if "x" in perms:
+            return "binary: text"
+        return "binary: writable data" if "w" in perms else "binary: read-only data"
+    if path.startswith("/"):
+        name = os.path.basename(path)
+        return f"lib: {name}" if ".so" in name else f"file: {name}"
+    if path == "[heap]":
+        return "heap"
+    if path == "":
+        return "anonymous mappings"
+    return "other"
+
+
+def memory_breakdown(pid: int) -> dict:
+    """/proc/PID/smaps_rollup's totals and /proc/PID/smaps summed per part (memory_part), in kB: Rss, and of it the
+    Anonymous pages (a file mapping's pages written since it was mapped count as anonymous) and the file pages
+    (the rest; shared memory aside)."""
+    exe = os.readlink(f"/proc/{pid}/exe")
+    rollup = {}
+    with open(f"/proc/{pid}/smaps_rollup") as f:
+        for line in f:
+            key, _, rest = line.partition(":")
+            if rest.strip().endswith("kB"):
+                rollup[key] = int(rest.split()[0])
+    parts: dict[str, dict[str, int]] = {}
+    current = None
+    with open(f"/proc/{pid}/smaps") as f:
+        for line in f:
+            match = MAPPING.match(line)
+            if match:
+                current = parts.setdefault(memory_part(match.group(2).strip(), match.group(1), exe),
+                                           {"rss": 0, "anon": 0})
+            elif current is not None and line.startswith(("Rss:", "Anonymous:")):
+                current["rss" if line.startswith("Rss:") else "anon"] += int(line.split()[1])
+    for figures in parts.values():
+        figures["file"] = figures["rss"] - figures["anon"]
+    return {"exe": exe, "rollup": rollup, "parts": parts}
 
 
 def alive(pid: int) -> bool:
@@ -338,6 +350,7 @@ def cpu_phase(args: argparse.Namespace) -> dict:
         "batch_ms": batch_ms,
         "batch_ms_median": statistics.median(batch_ms) if batch_ms else None,
         "proc_status": proc_status(pid),
+        "memory": memory_breakdown(pid),
         "poll_statuses": sim.polls()[1],
         "polls_since_start": sim.polls()[0],
         "status_counters": counter_delta(status_before, status_after),
@@ -389,13 +402,6 @@ def local_route_held(prefix: str) -> bool:
     out = subprocess.run(["ip", "-6", "route", "show", "table", "local", "proto", PROTO, "type", "local", prefix],
                          capture_output=True, text=True).stdout
     return bool(out.strip())
-
-
-def nearest_rank(values: list[float], q: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
 
 
 def repair_phase(args: argparse.Namespace) -> dict:
@@ -487,28 +493,144 @@ def repair_phase(args: argparse.Namespace) -> dict:
     }
 
 
+# --- start -> READY=1 from the cache ------------------------------------------------------------------------------
+
+
+class NotifyListener:
+    """scripts/notify-listener.py on SOCKET: every datagram, with its CLOCK_MONOTONIC receive time, in LOG; on
+    READY=1 it counts the daemon's objects in this namespace at once (the kernel as it was when READY=1 came)."""
+
+    COUNT = (f"ip -6 route show table all proto {PROTO} | wc -l; "
+             "ip -6 -o addr show dev lo scope global | wc -l")
+
+    def __init__(self, script: str, socket_path: str, log: str):
+        self.log = log
+        self.process = subprocess.Popen([sys.executable, script, socket_path, log, "--on-ready", "sh", "-c",
+                                         self.COUNT], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while not os.path.exists(socket_path):
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                raise RuntimeError(f"the notify listener did not bind {socket_path}")
+            time.sleep(0.02)
+
+    def records(self) -> list[dict]:
+        with open(self.log) as f:
+            return [json.loads(line) for line in f if line.strip()]
+
+    def ready_after(self, since: float, deadline: float, pid: int) -> tuple[dict, dict]:
+        """(the first READY=1 datagram received after SINCE, the object count taken for it); raises on timeout
+        or when PID exits first."""
+        while True:
+            records = [r for r in self.records() if r["t"] >= since]
+            ready = next((r for r in records if "READY=1" in r.get("msg", "").split("\n")), None)
+            if ready is not None:
+                check = next((r for r in records if "ready_check" in r and r["t"] >= ready["t"]), None)
+                if check is not None:
+                    return ready, check
+            if not alive(pid):
+                raise RuntimeError("the daemon exited before READY=1")
+            if time.monotonic() > deadline:
+                raise RuntimeError("no READY=1 within 15 s of the start")
+            time.sleep(0.02)
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait()
+
+
+def stop_daemon(process: subprocess.Popen) -> None:
+    """SIGTERM, then SIGKILL after 5 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def start_phase(args: argparse.Namespace) -> dict:
+    """Start -> READY=1 from the cached state with the API down, ROUNDS times each way, interleaved:
+
+    empty    the kernel holds none of the objects (as after a reboot; removed by `ip -6 -batch`, untimed)
+    held     the kernel holds them all (a restart)
+
+    From just before the fork of `hostup-routed run` (NOTIFY_SOCKET set, as systemd sets it) to the listener's
+    receipt of READY=1, both on CLOCK_MONOTONIC. The listener then counts the objects in the kernel; a start
+    whose count is short is reported as a failure. The daemon gets SIGTERM after each start.
+    """
+    n = args.n
+    want = (2 * n, n)
+    listener = NotifyListener(args.listener, os.path.join(args.work, "notify.sock"),
+                              os.path.join(args.work, "notify.jsonl"))
+    env = dict(os.environ, NOTIFY_SOCKET=os.path.join(args.work, "notify.sock"))
+    runs: dict[str, list[dict]] = {"empty": [], "held": []}
+    failures = []
+    try:
+        with open(os.path.join(args.work, "daemon.log"), "ab") as log:
+            for round_index in range(args.rounds):
+                for kind in ("empty", "held"):
+                    if kind == "empty":
+                        subprocess.run(["ip", "-6", "-force", "-batch", os.path.join(args.batch_dir, "del.batch")],
+                                       capture_output=True, check=False)
+                    held = held_objects()
+                    if held != ((0, 0) if kind == "empty" else want):
+                        failures.append(f"round {round_index + 1}, {kind}: the kernel held {held} before the start")
+                        continue
+                    start = time.monotonic()
+                    process = subprocess.Popen([args.binary, "run", "--config", args.config], env=env,
+                                               stdout=log, stderr=log)
+                    try:
+                        ready, check = listener.ready_after(start, start + 15, process.pid)
+                        rss = proc_status(process.pid).get("VmRSS")
+                    except (RuntimeError, OSError) as error:
+                        failures.append(f"round {round_index + 1}, {kind}: {error}")
+                        continue
+                    finally:
+                        stop_daemon(process)
+                    counted = tuple(int(x) for x in check.get("output", "").split()[:2])
+                    if counted != want:
+                        failures.append(f"round {round_index + 1}, {kind}: at READY=1 the kernel held {counted} "
+                                        f"(routes, addresses), want {want}")
+                        continue
+                    status = next((line[len("STATUS="):] for line in ready["msg"].split("\n")
+                                   if line.startswith("STATUS=")), None)
+                    runs[kind].append({"ms": (ready["t"] - start) * 1000, "rss_kb": rss, "status": status})
+    finally:
+        listener.stop()
+    return {
+        "runs": runs,
+        "failures": failures,
+        "median_ms": {k: statistics.median(r["ms"] for r in v) if v and not failures else None
+                      for k, v in runs.items()},
+    }
+
+
 def cmd_polls(args: argparse.Namespace) -> int:
     print(Simulator(args.sim).polls()[0])
     return 0
 
 
-def cmd_cpu(args: argparse.Namespace) -> int:
+def run_phase(phase, args: argparse.Namespace) -> int:
+    """Prints PHASE(ARGS)'s result as JSON, or {"error": ...}; 0 when it has no `failures`, else 1."""
     try:
-        json.dump(cpu_phase(args), sys.stdout)
-    except (RuntimeError, OSError) as error:
-        json.dump({"error": str(error)}, sys.stdout)
-        return 1
-    return 0
-
-
-def cmd_repair(args: argparse.Namespace) -> int:
-    try:
-        result = repair_phase(args)
+        result = phase(args)
     except (RuntimeError, OSError) as error:
         json.dump({"error": str(error)}, sys.stdout)
         return 1
     json.dump(result, sys.stdout)
-    return 0 if not result["failures"] else 1
+    return 0 if not result.get("failures") else 1
+
+
+def cmd_cpu(args: argparse.Namespace) -> int:
+    return run_phase(cpu_phase, args)
+
+
+def cmd_start(args: argparse.Namespace) -> int:
+    return run_phase(start_phase, args)
+
+
+def cmd_repair(args: argparse.Namespace) -> int:
+    return run_phase(repair_phase, args)
 
 
 # --- the report -------------------------------------------------------------------------------------------------
@@ -523,26 +645,57 @@ REFERENCE = {
     "rss": "27.6 MB",
     "p50": "at the next poll: ≈ 15 s at poll 30s",
     "p99": "≈ 30 s (29.5 s and 31.3 s seen)",
+    "ready": "not measured",
 }
 
 
-def fmt_ms(value: float | None) -> str:
-    if value is None:
-        return "**not obtained**"
-    if value >= 10000:
-        return f"{value / 1000:.1f} s"
-    if value >= 100:
-        return f"{value:.0f} ms"
-    return f"{value:.2f} ms" if value < 10 else f"{value:.1f} ms"
+def memory_table(memory: dict) -> str:
+    """The steady RSS by part (memory_breakdown): the binary's three parts, the five largest libraries and the
+    rest of them, the heap, the other anonymous mappings and the rest; then smaps_rollup's total."""
+    parts = memory.get("parts") or {}
+    rollup = memory.get("rollup") or {}
+    libraries = sorted((k for k in parts if k.startswith("lib: ")), key=lambda k: -parts[k]["rss"])
+    rows = [("part", "RSS", "file pages", "anonymous pages")]
+    shown = set()
+
+    def add(label: str, keys: list[str]) -> None:
+        keys = [k for k in keys if k in parts]
+        shown.update(keys)
+        if keys:
+            total = {f: sum(parts[k][f] for k in keys) for f in ("rss", "file", "anon")}
+            rows.append((label, fmt_mb(total["rss"]), fmt_mb(total["file"]), fmt_mb(total["anon"])))
+
+    name = os.path.basename(memory.get("exe", "hostup-routed"))
+    for part in ("text", "read-only data", "writable data"):
+        add(f"`{name}`: {part}", [f"binary: {part}"])
+    for key in libraries[:5]:
+        add(f"`{key[5:]}`", [key])
+    add(f"{len(libraries[5:])} other libraries", libraries[5:])
+    add("`[heap]`", ["heap"])
+    add("other anonymous mappings (malloc arenas, thread stacks, `.bss`)", ["anonymous mappings"])
+    add("the rest (`[stack]`, `[vdso]`, other files)", [k for k in parts if k not in shown])
+    rows.append(("total (`smaps_rollup`)", fmt_mb(rollup.get("Rss")),
+                 fmt_mb(rollup.get("Rss", 0) - rollup.get("Anonymous", 0) - rollup.get("Shmem", 0)
+                        if "Rss" in rollup else None),
+                 fmt_mb(rollup.get("Anonymous"))))
+    return markdown_table(rows)
 
 
-def ratio(value: float | None, base: float | None) -> str:
-    if value is None or not base:
-        return ""
-    return f"{value / base:.2f}"
+def goal_figures(cpu: dict, repair: dict, start: dict) -> dict:
+    """The figures issue 11 sets goals for, as run.sh reads them (None where not obtained)."""
+    modes = cpu.get("modes") or {}
+    return {
+        "cpu200_ms": (modes.get("200") or {}).get("median_ms_per_cycle"),
+        "cpu304_ms": (modes.get("304") or {}).get("median_ms_per_cycle"),
+        "repair_p99_ms": repair.get("p99_ms"),
+        "rss_kb": (cpu.get("proc_status") or {}).get("VmRSS"),
+        "polls_before_rss": cpu.get("polls_since_start"),
+        "ready_empty_ms": (start.get("median_ms") or {}).get("empty"),
+        "ready_held_ms": (start.get("median_ms") or {}).get("held"),
+    }
 
 
-def build_report(meta: dict, cpu: dict, repair: dict) -> tuple[str, bool]:
+def build_report(meta: dict, cpu: dict, repair: dict, start: dict) -> tuple[str, bool]:
     """(the markdown of the Daemon section without its heading, whether every figure was obtained)."""
     n = meta["routes"]
     batch = cpu.get("batch_ms_median")
@@ -553,13 +706,15 @@ def build_report(meta: dict, cpu: dict, repair: dict) -> tuple[str, bool]:
     rss = status.get("VmRSS")
     p50, p99 = repair.get("p50_ms"), repair.get("p99_ms")
     per_repair = repair.get("cpu_ms_per_repair")
-    complete = all(f is not None for f in (batch, cpu200, cpu304, rss, p50, p99, per_repair))
+    ready = start.get("median_ms") or {}
+    ready_empty, ready_held = ready.get("empty"), ready.get("held")
+    complete = all(f is not None for f in (batch, cpu200, cpu304, rss, p50, p99, per_repair, ready_empty,
+                                           ready_held)) and bool((cpu.get("memory") or {}).get("parts"))
 
     rounds = len(cpu.get("batch_ms", []))
     samples = len(repair.get("samples", []))
     rows = [
         ("figure", "0.1.0 (reference, 256 routes)", "measured", "÷ `ip -6 -batch`"),
-        ("---", "---", "---", "---"),
         (f"`ip -6 -batch` adding the same {3 * n} objects (wall time)", REFERENCE["batch"], fmt_ms(batch),
          "1.00" if batch else ""),
         (f"CPU per no-op cycle, answer `200` (whole document)", REFERENCE["cpu200"], fmt_ms(cpu200),
@@ -570,8 +725,13 @@ def build_report(meta: dict, cpu: dict, repair: dict) -> tuple[str, bool]:
          f"{rss / 1024:.1f} MB" if rss else "**not obtained**", ""),
         (f"repair latency p50", REFERENCE["p50"], fmt_ms(p50), ""),
         (f"repair latency p99", REFERENCE["p99"], fmt_ms(p99), ""),
+        ("start → `READY=1` from the cache, API down, kernel empty (a reboot)", REFERENCE["ready"],
+         fmt_ms(ready_empty), ratio(ready_empty, batch)),
+        ("start → `READY=1` from the cache, API down, objects held (a restart)", REFERENCE["ready"],
+         fmt_ms(ready_held), ratio(ready_held, batch)),
     ]
-    table = "\n".join("| " + " | ".join(row) + " |" for row in rows)
+    table = markdown_table(rows)
+    memory = memory_table(cpu["memory"]) if (cpu.get("memory") or {}).get("parts") else "**not obtained**"
 
     notes = []
     if cpu.get("batch_ms"):
@@ -617,6 +777,17 @@ def build_report(meta: dict, cpu: dict, repair: dict) -> tuple[str, bool]:
         notes.append(f"CPU rounds failed: {cpu['error']}")
     if repair.get("error"):
         notes.append(f"repairs failed: {repair['error']}")
+    for kind, label in (("empty", "kernel empty"), ("held", "objects held")):
+        runs = (start.get("runs") or {}).get(kind) or []
+        if runs:
+            rss_values = [r["rss_kb"] for r in runs if r.get("rss_kb")]
+            notes.append(f"start → `READY=1`, {label} (ms): " + ", ".join(f"{r['ms']:.1f}" for r in runs)
+                         + (f"; VmRSS just after `READY=1`: {fmt_mb(statistics.median(rss_values))} (median)"
+                            if rss_values else "") + f"; its STATUS=: \"{runs[0].get('status')}\".")
+    for failure in start.get("failures", []):
+        notes.append(f"start: {failure}")
+    if start.get("error"):
+        notes.append(f"start phase failed: {start['error']}")
     if meta.get("build") != "release":
         notes.append(f"**{meta.get('build')} build**: not representative unless it is a release build.")
 
@@ -637,6 +808,12 @@ simulator; everything runs in throw-away network namespaces.
   kernel's `RTM_DELROUTE` to its `RTM_NEWROUTE` for that route, both timestamped by one `ip -ts monitor route`.
   p50 and p99 are nearest-rank over {samples} samples.
   **CPU per repair** (median): from the delete to 300 ms after the route is back.
+- **Start → `READY=1`**: with the state file the daemon wrote as its cache and the API down (the simulator
+  stopped; `poll_interval` {meta['repair_poll']}), `hostup-routed run` is started with `NOTIFY_SOCKET` set, as
+  systemd starts it, {meta['rounds']} times with the kernel empty (the objects removed by `ip -6 -batch`, as after a
+  reboot) and {meta['rounds']} times with every object in place (a restart), interleaved; from just before the
+  fork to the receipt of `READY=1` by `scripts/notify-listener.py` (both `CLOCK_MONOTONIC`), median. The
+  listener counts the objects in the kernel on `READY=1`; a start that had not put all {3 * n} there does not count.
 - **Baseline**: `ip -6 -batch` adding the same {3 * n} objects to an empty namespace (wall time, once per round,
   median). The last column divides by it. The 0.1.0 column is the reference measured when issues 10 and 11 were
   filed (0.1.0's polls were answered `304`), not re-run here.
@@ -649,57 +826,22 @@ Tree at commit {meta['commit']}; run on {meta['date']}.
 
 {table}
 
+Where the steady RSS goes (from `/proc/PID/smaps`, summed by mapping, at the end of the CPU rounds; a file
+mapping's pages that were written since it was mapped, such as relocated data, count as anonymous):
+
+{memory}
+
 Notes:
 """ + "\n".join(f"- {note}" for note in notes) + "\n"
     return text, complete
 
 
-def write_section(path: str, heading: str, body: str) -> None:
-    """Replaces (or appends) the `## HEADING` section of PATH, creating the file with its preamble if needed."""
-    if os.path.exists(path):
-        with open(path) as f:
-            lines = f.read().splitlines()
-    else:
-        lines = [
-            "# Benchmarks",
-            "",
-            "Whole-process figures of hostup-routed, from the scripts in `scripts/bench/`. Each section is written",
-            "by its script with `--write` and names its command, the machine and the build it ran on. Every ratio",
-            "is against a baseline run by the same script on the same machine, interleaved with it. CI runs the",
-            "scripts in `--short` mode, which proves they work, never their timings.",
-            "",
-        ]
-    start = next((i for i, line in enumerate(lines) if line.strip() == f"## {heading}"), None)
-    section = [f"## {heading}", ""] + body.rstrip("\n").splitlines() + [""]
-    if start is None:
-        if lines and lines[-1].strip():
-            lines.append("")
-        lines += section
-    else:
-        end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
-        lines[start:end] = section
-    with open(path, "w") as f:
-        f.write("\n".join(lines).rstrip("\n") + "\n")
-
-
-def load(path: str) -> dict:
-    try:
-        with open(path) as f:
-            return json.load(f)
-    except (OSError, ValueError) as error:
-        return {"error": f"{path}: {error}"}
-
-
 def cmd_report(args: argparse.Namespace) -> int:
     meta = load(args.meta)
-    text, complete = build_report(meta, load(args.cpu), load(args.repair))
-    print(text)
-    if args.write:
-        write_section(args.write, "Daemon", text)
-        print(f"# wrote the Daemon section of {args.write}", file=sys.stderr)
-    if not complete:
-        print("# some figures were not obtained", file=sys.stderr)
-    return 0 if complete else 1
+    cpu, repair, start = load(args.cpu), load(args.repair), load(args.start)
+    text, complete = build_report(meta, cpu, repair, start)
+    figures = {"meta": meta, "goals": dict(goal_figures(cpu, repair, start), routes=meta.get("routes"))}
+    return publish(text, complete, "Daemon", args.write, args.json, figures)
 
 
 def main() -> int:
@@ -749,11 +891,23 @@ def main() -> int:
             p.add_argument("--cap", type=float, required=True)
         p.set_defaults(run=run)
 
+    p = sub.add_parser("start")
+    p.add_argument("--binary", required=True, help="hostup-routed")
+    p.add_argument("--config", required=True)
+    p.add_argument("--routes", dest="n", type=int, required=True)
+    p.add_argument("--rounds", type=int, required=True)
+    p.add_argument("--batch-dir", required=True, help="holds del.batch")
+    p.add_argument("--listener", required=True, help="scripts/notify-listener.py")
+    p.add_argument("--work", required=True, help="for the socket, the datagrams and the daemon's log")
+    p.set_defaults(run=cmd_start)
+
     p = sub.add_parser("report")
     p.add_argument("--meta", required=True)
     p.add_argument("--cpu", required=True)
     p.add_argument("--repair", required=True)
+    p.add_argument("--start", required=True)
     p.add_argument("--write", help="BENCHMARKS.md to update")
+    p.add_argument("--json", help="where to write the figures for run.sh")
     p.set_defaults(run=cmd_report)
 
     args = parser.parse_args()

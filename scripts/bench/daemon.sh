@@ -15,6 +15,12 @@
 #     return with `ip -ts monitor route`, at most CAP s each; at poll_interval 30s, so a daemon that only repairs
 #     at its next poll is measurable too (its latency is then the time to that poll, and the next delete waits a
 #     random part of a poll interval so it falls at a random point of the poll cycle);
+#   - start -> READY=1 from the cached state (the state file the daemon wrote) with the API down (the simulator
+#     stopped): from the fork of `hostup-routed run` to scripts/notify-listener.py's receipt of READY=1 on
+#     NOTIFY_SOCKET, R times with the kernel empty (as after a reboot) and R times with the objects in it (a
+#     restart), interleaved, median; the listener counts the objects in the kernel when READY=1 arrives;
+#   - the steady RSS broken down by /proc/PID/smaps_rollup and /proc/PID/smaps (anonymous and file pages; the
+#     binary itself, each library, the heap, the other anonymous mappings);
 #   - the baseline: `ip -6 -batch` adding the same 3×N objects to an empty namespace, once per CPU round, median;
 #     and 0.1.0's figures (measured when issues 10 and 11 were filed) as a reference column.
 # Prints a markdown table. Exits 0 only when every figure was obtained; 1 otherwise; 2 on a usage error; 77 (the
@@ -33,21 +39,19 @@
 #                      the simulator always comes from BIN
 #   --short            N=16, K=3, R=3, S=2, repair poll 2s: a check that the script works, not a measurement
 #   --write            write the table into BENCHMARKS.md (section "Daemon"); refused with --short
+#   --json PATH        also write the figures as JSON (scripts/bench/run.sh reads them)
 set -uo pipefail
 
 HR_ID=${HR_ID:-hrb$$}
 # shellcheck source=scripts/netns-lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../netns-lib.sh"
+# shellcheck source=scripts/bench/bench-lib.sh
+. "$HR_LIB_DIR/bench/bench-lib.sh"
 HELPER=$HR_LIB_DIR/bench/daemon-bench.py
 
 ROUTES=256 CYCLES=70 ROUNDS=7 SAMPLES=20 CAP=40 REPAIR_POLL=30s CPU_POLL=1s SPACING=5.2
-SHORT=0 WRITE=0 DAEMON=
+SHORT=0 WRITE=0 DAEMON='' JSON=''
 ARGS=("$@")
-
-usage() {
-    sed -n '2,/^set -uo/p' "${BASH_SOURCE[0]}" | sed '$d' | sed 's/^# \{0,1\}//' >&2
-    exit 2
-}
 
 while [ $# -gt 0 ]; do
     case $1 in
@@ -59,9 +63,10 @@ while [ $# -gt 0 ]; do
     --repair-poll) REPAIR_POLL=${2:?}; shift ;;
     --daemon) DAEMON=${2:?}; shift ;;
     --short) SHORT=1 ;;
+    --json) JSON=${2:?}; shift ;;
     --write) WRITE=1 ;;
-    -h | --help) usage ;;
-    *) echo "unknown option: $1" >&2; usage ;;
+    -h | --help) bench_usage ;;
+    *) echo "unknown option: $1" >&2; bench_usage ;;
     esac
     shift
 done
@@ -75,39 +80,10 @@ fi
 for value in "$ROUTES" "$CYCLES" "$ROUNDS" "$SAMPLES" "$CAP"; do
     case $value in '' | *[!0-9]* | 0) echo "not a positive integer: '$value'" >&2; exit 2 ;; esac
 done
-[ "$ROUTES" -le 65535 ] || { echo "--routes: at most 65535 (the /64s of the simulator's one /48)" >&2; exit 2; }
+[ "$ROUTES" -le 8192 ] || { echo "--routes: at most 8192 (the simulator takes a seed of 1 MiB at most)" >&2; exit 2; }
 [ "$ROUNDS" -le "$CYCLES" ] || ROUNDS=$CYCLES
 
-if why=$(hr_unavailable); then
-    echo "skipped: $why" >&2
-    exit 77
-fi
-command -v python3 >/dev/null || { echo "skipped: python3 is not installed" >&2; exit 77; }
-
-# The release build unless BIN says otherwise; the debug build when no release build exists.
-if [ -z "${BIN:-}" ]; then
-    release=$(cd "$HR_REPO" && swift build -c release --show-bin-path 2>/dev/null) || release=
-    if [ -n "$release" ] && [ -x "$release/hostup-routed" ] && [ -x "$release/hostup-api-sim" ]; then
-        BIN=$release
-    else
-        hr_log "no release build (swift build -c release): using the debug build; its figures are not representative"
-    fi
-fi
-hr_resolve_bin || exit 1
-if [ -n "$DAEMON" ] && [ ! -x "$DAEMON" ]; then
-    echo "--daemon $DAEMON: not an executable" >&2
-    exit 2
-fi
-DAEMON=$(readlink -f "${DAEMON:-$BIN/hostup-routed}")
-case $DAEMON in */release/*) BUILD=release ;; */debug/*) BUILD=debug ;; *) BUILD=unknown ;; esac
-
-# state_dir on the machine's disk, as users run it (/tmp may be a tmpfs, where fsync costs nothing).
-export TMPDIR=${TMPDIR:-/var/tmp}
-hr_setup_traps
-# netns-lib.sh runs $BIN/hostup-routed and $BIN/hostup-api-sim: a directory of links to the two chosen binaries.
-mkdir "$HR_WORK/bin" && ln -s "$DAEMON" "$HR_WORK/bin/hostup-routed" &&
-    ln -s "$(readlink -f "$BIN/hostup-api-sim")" "$HR_WORK/bin/hostup-api-sim" || exit 1
-BIN=$HR_WORK/bin
+bench_prepare "$DAEMON"
 BATCH_NS=$HR_ID-batch
 # shellcheck disable=SC2317 # run by the EXIT trap
 bench_teardown() {
@@ -121,22 +97,9 @@ in_vps_helper() {
     ip netns exec "$HR_VPS" python3 "$HELPER" "$@"
 }
 
-# write_config POLL: the daemon's config: every route anyip, state in $HR_WORK/state.
-write_config() {
-    mkdir -p "$HR_WORK/state"
-    cat >"$HR_CONFIG" <<EOF
-# written by scripts/bench/daemon.sh
-api_url = "$HR_API_URL"
-vps_id = "$HR_VPS_ID"
-poll_interval = "$1"
-uplink = "eth0"
-state_dir = "$HR_WORK/state"
-EOF
-}
-
 # start_daemon POLL: starts the daemon with POLL and waits until the kernel holds its 3×N objects.
 start_daemon() {
-    write_config "$1"
+    bench_write_config "$1"
     hr_daemon_start
     if ! in_vps_helper converge "$ROUTES" 120; then
         hr_show_tail "daemon log (tail)" "$HR_WORK/daemon.log" 15 >&2
@@ -159,14 +122,12 @@ hr_log "topology and simulator ($ROUTES routes; daemon $DAEMON)"
 hr_topology_up || exit 1
 hr_sim_start || exit 1
 ip netns add "$BATCH_NS" && ip -n "$BATCH_NS" link set lo up || exit 1
-python3 "$HELPER" seed "$ROUTES" "$HR_VPS_ID" "$HR_POOL" "$HR_NEXT_HOP" >"$HR_WORK/seed.json" || exit 1
-ip netns exec "$HR_VPS" curl -sS --fail --max-time 30 -X POST -H 'Content-Type: application/json' \
-    --data-binary "@$HR_WORK/seed.json" "$HR_API_URL/_sim/seed" >/dev/null ||
-    { echo "cannot seed the simulator" >&2; exit 1; }
+bench_seed "$ROUTES" || exit 1
 python3 "$HELPER" batch-files "$ROUTES" "$HR_WORK" || exit 1
 
 echo '{"error": "not run"}' >"$HR_WORK/cpu.json"
 echo '{"error": "not run"}' >"$HR_WORK/repair.json"
+echo '{"error": "not run"}' >"$HR_WORK/start.json"
 
 hr_log "CPU rounds: poll $CPU_POLL, $CYCLES cycles of each kind (200, 304) in $ROUNDS rounds"
 if start_daemon "$CPU_POLL"; then
@@ -191,27 +152,26 @@ else
 fi
 hr_daemon_stop
 
+# The state file the daemon wrote is the cache; the simulator is stopped, so every request would be refused.
+hr_log "start phase: start -> READY=1 from the cache with the API down, $ROUNDS rounds each with the kernel" \
+    "empty and full"
+hr_sim_stop
+ip netns exec "$HR_VPS" env HOSTUP_API_TOKEN="$HR_TOKEN" python3 "$HELPER" start --binary "$BIN/hostup-routed" \
+    --config "$HR_CONFIG" --routes "$ROUTES" --rounds "$ROUNDS" --batch-dir "$HR_WORK" \
+    --listener "$HR_LIB_DIR/notify-listener.py" --work "$HR_WORK" >"$HR_WORK/start.json" ||
+    hr_log "start phase failed or incomplete: $(cat "$HR_WORK/start.json")"
+
 command_line="sudo scripts/bench/daemon.sh"
 [ ${#ARGS[@]} -gt 0 ] && command_line+=" ${ARGS[*]}"
-jq -n \
+bench_meta "$command_line" "$DAEMON" \
     --argjson routes "$ROUTES" --arg cpu_poll "$CPU_POLL" --arg repair_poll "$REPAIR_POLL" \
     --argjson samples "$SAMPLES" --arg spacing "$SPACING" --argjson cap "$CAP" \
-    --arg command "$command_line" --arg nproc "$(nproc)" \
-    --arg cpu_model "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)" \
-    --arg kernel "$(uname -r)" \
-    --arg state_fs "$(findmnt -n -o FSTYPE -T "$HR_WORK/state" 2>/dev/null || stat -f -c %T "$HR_WORK/state")" \
-    --arg version "$("$BIN/hostup-routed" --version 2>/dev/null | head -n 1)" \
-    --arg build "$BUILD" --arg bin "${DAEMON#"$HR_REPO"/}" \
-    --argjson cycles "$CYCLES" --argjson rounds "$ROUNDS" \
-    --arg commit "$(git -C "$HR_REPO" describe --always --dirty 2>/dev/null || echo unknown)" \
-    --arg date "$(date -u +%Y-%m-%d)" \
-    '{routes: $routes, cpu_poll: $cpu_poll, repair_poll: $repair_poll, samples: $samples, spacing: $spacing,
-      cap: $cap, command: $command, nproc: $nproc, cpu_model: $cpu_model, kernel: $kernel, state_fs: $state_fs,
-      version: $version, build: $build, bin: $bin, cycles: $cycles, rounds: $rounds, commit: $commit,
-      date: $date}' >"$HR_WORK/meta.json"
+    --argjson cycles "$CYCLES" --argjson rounds "$ROUNDS" >"$HR_WORK/meta.json"
 
-report_args=(--meta "$HR_WORK/meta.json" --cpu "$HR_WORK/cpu.json" --repair "$HR_WORK/repair.json")
+report_args=(--meta "$HR_WORK/meta.json" --cpu "$HR_WORK/cpu.json" --repair "$HR_WORK/repair.json"
+    --start "$HR_WORK/start.json")
 [ "$WRITE" = 1 ] && report_args+=(--write "$HR_REPO/BENCHMARKS.md")
+[ -n "$JSON" ] && report_args+=(--json "$JSON")
 python3 "$HELPER" report "${report_args[@]}"
 status=$?
 hr_log "took $((SECONDS - START)) s"
