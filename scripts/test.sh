@@ -11,9 +11,10 @@
 #                                       (issue 10), in network namespaces
 #   ...                                 the command line, systemd integration and unit checks, scripts/fuzz.sh (the
 #                                       config loader, API document and netlink decoders, 20 s each),
-#                                       scripts/bench/fleet.sh --short (the poll schedule of 50 000 simulated agents
-#                                       through an outage, a region booting and a shared 429), the benchmark in short
-#                                       mode (scripts/bench/daemon.sh --short: it works, timings unchecked), then the
+#                                       the benchmarks in short mode (scripts/bench/run.sh --short: sync.sh,
+#                                       daemon.sh, sizes, timings unchecked, and fleet.sh --short, the poll schedule
+#                                       of 50 000 simulated agents through an outage, a region booting and a shared
+#                                       429, whose goal is checked), then the
 #                                       .deb (packaging/build-deb, once): scripts/test-deb.sh in a chroot and
 #                                       scripts/test-boot.sh under a booted systemd (systemd-nspawn)
 # Later steps still run when an earlier test step fails (not when the build fails). Prints a summary; exits 1
@@ -87,11 +88,10 @@ step "kernel drift repair" scripts/e2e-repair.sh
 step "systemd integration" scripts/e2e-systemd.sh
 step "systemd unit" scripts/check-unit.sh
 step "fuzzing (20 s a target)" scripts/fuzz.sh config document netlink
-# Deterministic (a seeded simulation over virtual time, not a timing): it fails when the schedule lets a second
+# Proves every benchmark script works (every figure obtained), not its timings. The fleet simulation in it is
+# deterministic (a seeded simulation over virtual time, not a timing): it fails when the schedule lets a second
 # after a disturbance exceed 1.2 x the fleet's steady rate.
-step "fleet simulation (short)" scripts/bench/fleet.sh --short
-# Proves the benchmark script works (every figure obtained), not its timings.
-step "benchmark (short mode)" scripts/bench/daemon.sh --short
+step "benchmarks (short mode)" scripts/bench/run.sh --short
 # One .deb for both package tiers (each builds its own when DEB is not set). Without dpkg-buildpackage they skip.
 build_deb() {
     DEB=$(packaging/build-deb | tail -n 1) && [ -f "$DEB" ] && export DEB
