@@ -75,21 +75,39 @@ bench_seed() {
         { echo "cannot seed the simulator with $1 routes" >&2; return 1; }
 }
 
+# bench_command_line SCRIPT ARGS...: the command line to name in a report: `sudo scripts/bench/SCRIPT ARGS...`,
+# without `--json PATH` (a scratch file of run.sh's).
+bench_command_line() {
+    local line="sudo scripts/bench/$1"
+    shift
+    while [ $# -gt 0 ]; do
+        case $1 in
+        --json) shift ;;
+        *) line+=" $1" ;;
+        esac
+        shift
+    done
+    echo "$line"
+}
+
 # bench_meta COMMAND_LINE DAEMON [jq --arg/--argjson pairs...]: prints the JSON every report starts from: the
-# command, the machine, the state directory's file system, the daemon's version, build and path, the commit and
-# the date; plus the extra fields given as jq arguments (`--argjson routes 256`).
+# command, the suite's command when run by run.sh ($BENCH_SUITE), the machine, the state directory's file system,
+# the daemon's version, build and path, the commit (with -dirty when the tree differs from it other than in
+# BENCHMARKS.md, which the suite writes as it goes) and the date; plus the extra fields given as jq arguments
+# (`--argjson routes 256`).
 bench_meta() {
-    local command_line=$1 daemon=$2
+    local command_line=$1 daemon=$2 commit
     shift 2
+    commit=$(git -C "$HR_REPO" rev-parse --short HEAD 2>/dev/null) || commit=unknown
+    git -C "$HR_REPO" diff --quiet HEAD -- . ':(exclude)BENCHMARKS.md' 2>/dev/null || commit+=-dirty
     jq -n \
-        --arg command "$command_line" --arg nproc "$(nproc)" \
+        --arg command "$command_line" --arg suite "${BENCH_SUITE:-}" --arg nproc "$(nproc)" \
         --arg cpu_model "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)" \
         --arg kernel "$(uname -r)" \
         --arg state_fs "$(findmnt -n -o FSTYPE -T "$HR_WORK/state" 2>/dev/null || stat -f -c %T "$HR_WORK/state")" \
         --arg version "$("$BIN/hostup-routed" --version 2>/dev/null | head -n 1)" \
         --arg build "$BUILD" --arg bin "${daemon#"$HR_REPO"/}" \
-        --arg commit "$(git -C "$HR_REPO" describe --always --dirty 2>/dev/null || echo unknown)" \
-        --arg date "$(date -u +%Y-%m-%d)" \
+        --arg commit "$commit" --arg date "$(date -u +%Y-%m-%d)" \
         "$@" \
         '$ARGS.named'
 }

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """bench-report.py: the sizes, and the Goals summary of scripts/bench/run.sh (standard library only).
 
-  sizes --binary PATH [--deb PATH] [--json PATH] [--write BENCHMARKS.md] [--command TEXT]
+  sizes --binary PATH [--deb PATH] [--json PATH] [--meta JSON] [--write BENCHMARKS.md] [--command TEXT]
         the binary as built and stripped (`strip -o` of a copy), its sections (`size`), the shared libraries
         it loads and, with --deb, the package: its file, its Installed-Size and the binary inside it
-  goals --sync JSON --daemon JSON --fleet TEXT [--sizes JSON] [--meta JSON] [--write BENCHMARKS.md]
+  goals --sync JSON --daemon JSON --fleet TEXT [--meta JSON] [--write BENCHMARKS.md] [--command TEXT]
         issue 11's goals beside the figures run.sh collected: the --json of sync.sh and daemon.sh, the table
         fleet.sh printed; "met" or "not met" each, or "not obtained"
 
@@ -69,6 +69,20 @@ def deb_sizes(path: str) -> dict:
             "binary": binary}
 
 
+def run_line(args: argparse.Namespace) -> str:
+    """The command, and the machine, the tree's commit and the date from --meta (a report's JSON) if given."""
+    meta = load(args.meta) if args.meta else {}
+    meta = meta.get("meta", meta)
+    machine = (f" on {meta['nproc']} CPUs ({meta['cpu_model']}), Linux {meta['kernel']}" if "nproc" in meta else "")
+    tree = f"; tree at commit {meta['commit']}, run on {meta['date']}" if "commit" in meta else ""
+    return f"`{args.command}`{machine}{tree}"
+
+
+def repo_relative(path: str) -> str:
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    return os.path.relpath(path, repo) if os.path.abspath(path).startswith(repo + os.sep) else path
+
+
 def cmd_sizes(args: argparse.Namespace) -> int:
     figures: dict = {}
     try:
@@ -119,7 +133,8 @@ The package is built by `packaging/build-deb`, with the Swift runtime linked in 
 `swift build -c release` loads them from the toolchain instead, which the row of the Swift runtime
 libraries counts.
 
-Command: `{args.command}`; binary `{b['path']}`.
+Command: {run_line(args)}.
+Binary: `{repo_relative(b['path'])}`.
 
 {markdown_table(rows)}
 """ + ("\nNotes:\n" + "\n".join(f"- {note}" for note in notes) + "\n" if notes else "")
@@ -186,10 +201,8 @@ def cmd_goals(args: argparse.Namespace) -> int:
     complete = all(v is not None for v in (sync.get("sync_ratio"), sync.get("noop_ratio"), daemon.get("cpu200_ms"),
                                            daemon.get("cpu304_ms"), daemon.get("repair_p99_ms"),
                                            daemon.get("rss_kb"), ready_worst, fleet_worst))
-    meta = load(args.meta) if args.meta else {}
-    meta = meta.get("meta", meta)
     text = f"""Issue 11's goals against the figures of the sections below, all from one run of
-`{args.command}`{f" on {meta['nproc']} CPUs ({meta['cpu_model']}), Linux {meta['kernel']}" if 'nproc' in meta else ""}.
+{run_line(args)}.
 Each figure is the one its section explains; "met" compares it with the goal, nothing more.
 
 {markdown_table(rows)}
@@ -207,6 +220,7 @@ def main() -> int:
     p.add_argument("--json")
     p.add_argument("--write", help="BENCHMARKS.md to update")
     p.add_argument("--command", default="scripts/bench/run.sh", help="the command line to name in the section")
+    p.add_argument("--meta", help="a meta JSON (the machine, the commit), e.g. sync.sh --json's")
     p.set_defaults(run=cmd_sizes)
 
     p = sub.add_parser("goals")

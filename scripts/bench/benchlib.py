@@ -107,6 +107,12 @@ def fmt_times(value: float | None) -> str:
     return "**not obtained**" if value is None else f"×{value:.2f}"
 
 
+def command_text(meta: dict) -> str:
+    """The command a section names: `COMMAND`, and `, run by `SUITE`` when run.sh ran it."""
+    text = f"`{meta.get('command', '?')}`"
+    return text + (f", run by `{meta['suite']}`" if meta.get("suite") else "")
+
+
 def ratio(value: float | None, base: float | None) -> str:
     if value is None or not base:
         return ""

@@ -34,8 +34,8 @@ import threading
 import time
 import urllib.request
 
-from benchlib import (PROTO, fmt_mb, fmt_ms, held_objects, load, markdown_table, nearest_rank, prefixes, publish,
-                      ratio, write_batch_files)
+from benchlib import (PROTO, command_text, fmt_mb, fmt_ms, held_objects, load, markdown_table, nearest_rank,
+                      prefixes, publish, ratio, write_batch_files)
 
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -818,7 +818,7 @@ simulator; everything runs in throw-away network namespaces.
   median). The last column divides by it. The 0.1.0 column is the reference measured when issues 10 and 11 were
   filed (0.1.0's polls were answered `304`), not re-run here.
 
-Command: `{meta['command']}`
+Command: {command_text(meta)}
 
 Machine: {meta['nproc']} CPUs ({meta['cpu_model']}), Linux {meta['kernel']}; `state_dir` on {meta['state_fs']}.
 Daemon: `hostup-routed` {meta['version']}, {meta['build']} build, `{meta['bin']}`.

@@ -161,8 +161,7 @@ ip netns exec "$HR_VPS" env HOSTUP_API_TOKEN="$HR_TOKEN" python3 "$HELPER" start
     --listener "$HR_LIB_DIR/notify-listener.py" --work "$HR_WORK" >"$HR_WORK/start.json" ||
     hr_log "start phase failed or incomplete: $(cat "$HR_WORK/start.json")"
 
-command_line="sudo scripts/bench/daemon.sh"
-[ ${#ARGS[@]} -gt 0 ] && command_line+=" ${ARGS[*]}"
+command_line=$(bench_command_line daemon.sh "${ARGS[@]}")
 bench_meta "$command_line" "$DAEMON" \
     --argjson routes "$ROUTES" --arg cpu_poll "$CPU_POLL" --arg repair_poll "$REPAIR_POLL" \
     --argjson samples "$SAMPLES" --arg spacing "$SPACING" --argjson cap "$CAP" \

@@ -82,11 +82,12 @@ fleet() {
     "$HERE/fleet.sh" "$@" | tee "$OUT/fleet.txt"
 }
 
-export BIN
+# Each script names this command beside its own in BENCHMARKS.md.
+export BIN BENCH_SUITE=$command_line
 part "sync" "$HERE/sync.sh" "${mode[@]}" "${write[@]}" --json "$OUT/sync.json"
 part "daemon" "$HERE/daemon.sh" "${mode[@]}" "${write[@]}" --json "$OUT/daemon.json"
 part "fleet" fleet "${mode[@]}" "${write[@]}"
-sizes_args=(--binary "$BIN/hostup-routed" --json "$OUT/sizes.json" --command "$command_line")
+sizes_args=(--binary "$BIN/hostup-routed" --json "$OUT/sizes.json" --command "$command_line" --meta "$OUT/sync.json")
 [ -n "${DEB:-}" ] && sizes_args+=(--deb "$DEB")
 [ "$WRITE" = 1 ] && sizes_args+=(--write "$HR_REPO/BENCHMARKS.md")
 part "sizes" python3 "$HERE/bench-report.py" sizes "${sizes_args[@]}"

@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 
-from benchlib import PROTO, fmt_ms, fmt_times, held_objects, load, markdown_table, publish, ratio
+from benchlib import PROTO, command_text, fmt_ms, fmt_times, held_objects, load, markdown_table, publish, ratio
 
 # The cron job a user would write instead of the agent: the API's answer, made into the same `ip -6 -batch` lines
 # as the baseline (benchlib.batch_lines) by jq; a /64's text ends in "::", so its ::1 is the text plus "1".
@@ -244,7 +244,7 @@ process, timed from its fork to its exit; the kernel's objects are counted after
 are medians of the rounds; (×R) divides by the baseline's median at the same N. `state_dir` is on the
 machine's disk, as users run it.
 
-Command: `{meta['command']}`
+Command: {command_text(meta)}
 
 Machine: {meta['nproc']} CPUs ({meta['cpu_model']}), Linux {meta['kernel']}; `state_dir` on {meta['state_fs']}.
 Agent: `hostup-routed` {meta['version']}, {meta['build']} build, `{meta['bin']}`.

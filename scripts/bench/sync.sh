@@ -60,7 +60,8 @@ for value in $COUNTS "$ROUNDS"; do
     case $value in '' | *[!0-9]* | 0) echo "not a positive integer: '$value'" >&2; exit 2 ;; esac
 done
 for value in $COUNTS; do
-    [ "$value" -le 8192 ] || { echo "--routes: at most 8192 (the simulator takes a seed of 1 MiB at most)" >&2; exit 2; }
+    [ "$value" -le 8192 ] ||
+        { echo "--routes: at most 8192 (the simulator takes a seed of 1 MiB at most)" >&2; exit 2; }
 done
 
 bench_prepare "$DAEMON"
@@ -93,8 +94,7 @@ for n in $COUNTS; do
     ip -n "$HR_VPS" -6 -force -batch "$HR_WORK/$n/del.batch" >/dev/null 2>&1
 done
 
-command_line="sudo scripts/bench/sync.sh"
-[ ${#ARGS[@]} -gt 0 ] && command_line+=" ${ARGS[*]}"
+command_line=$(bench_command_line sync.sh "${ARGS[@]}")
 bench_meta "$command_line" "$DAEMON" --argjson rounds "$ROUNDS" >"$HR_WORK/meta.json"
 
 report_args=(--meta "$HR_WORK/meta.json")
