@@ -781,7 +781,9 @@ def build_report(meta: dict, cpu: dict, repair: dict, start: dict) -> tuple[str,
         runs = (start.get("runs") or {}).get(kind) or []
         if runs:
             rss_values = [r["rss_kb"] for r in runs if r.get("rss_kb")]
-            notes.append(f"start → `READY=1`, {label} (ms): " + ", ".join(f"{r['ms']:.1f}" for r in runs)
+            times = [r["ms"] for r in runs]
+            notes.append(f"start → `READY=1`, {label} (ms): " + ", ".join(f"{t:.1f}" for t in times)
+                         + f"; p90 {fmt_ms(nearest_rank(times, 0.9))}, max {fmt_ms(max(times))}"
                          + (f"; VmRSS just after `READY=1`: {fmt_mb(statistics.median(rss_values))} (median)"
                             if rss_values else "") + f"; its STATUS=: \"{runs[0].get('status')}\".")
     for failure in start.get("failures", []):
@@ -810,10 +812,11 @@ simulator; everything runs in throw-away network namespaces.
   **CPU per repair** (median): from the delete to 300 ms after the route is back.
 - **Start → `READY=1`**: with the state file the daemon wrote as its cache and the API down (the simulator
   stopped; `poll_interval` {meta['repair_poll']}), `hostup-routed run` is started with `NOTIFY_SOCKET` set, as
-  systemd starts it, {meta['rounds']} times with the kernel empty (the objects removed by `ip -6 -batch`, as after a
-  reboot) and {meta['rounds']} times with every object in place (a restart), interleaved; from just before the
-  fork to the receipt of `READY=1` by `scripts/notify-listener.py` (both `CLOCK_MONOTONIC`), median. The
-  listener counts the objects in the kernel on `READY=1`; a start that had not put all {3 * n} there does not count.
+  systemd starts it, {meta.get('starts', meta['rounds'])} times with the kernel empty (the objects removed by
+  `ip -6 -batch`, as after a reboot) and as many times with every object in place (a restart), interleaved;
+  from just before the fork to the receipt of `READY=1` by `scripts/notify-listener.py` (both
+  `CLOCK_MONOTONIC`), median. The listener counts the objects in the kernel on `READY=1`; a start that had not
+  put all {3 * n} there does not count.
 - **Baseline**: `ip -6 -batch` adding the same {3 * n} objects to an empty namespace (wall time, once per round,
   median). The last column divides by it. The 0.1.0 column is the reference measured when issues 10 and 11 were
   filed (0.1.0's polls were answered `304`), not re-run here.

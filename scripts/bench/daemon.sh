@@ -17,7 +17,7 @@
 #     random part of a poll interval so it falls at a random point of the poll cycle);
 #   - start -> READY=1 from the cached state (the state file the daemon wrote) with the API down (the simulator
 #     stopped): from the fork of `hostup-routed run` to scripts/notify-listener.py's receipt of READY=1 on
-#     NOTIFY_SOCKET, R times with the kernel empty (as after a reboot) and R times with the objects in it (a
+#     NOTIFY_SOCKET, 21 times with the kernel empty (as after a reboot) and 21 times with the objects in it (a
 #     restart), interleaved, median; the listener counts the objects in the kernel when READY=1 arrives;
 #   - the steady RSS broken down by /proc/PID/smaps_rollup and /proc/PID/smaps (anonymous and file pages; the
 #     binary itself, each library, the heap, the other anonymous mappings);
@@ -32,12 +32,14 @@
 #   --routes N         routes (default 256)
 #   --cycles K         polls measured for CPU, per kind of answer (default 70)
 #   --rounds R         rounds of K/R polls of each kind, each after one `ip -6 -batch` run (default 7)
+#   --starts S         starts timed to READY=1, each way (default 21)
 #   --samples S        repairs timed (default 20)
 #   --cap SECONDS      longest wait for one repair (default 40)
 #   --repair-poll D    poll_interval while repairs are timed (default 30s)
 #   --daemon PATH      the hostup-routed binary to measure (default $BIN/hostup-routed), e.g. an older release;
 #                      the simulator always comes from BIN
-#   --short            N=16, K=3, R=3, S=2, repair poll 2s: a check that the script works, not a measurement
+#   --short            N=16, K=3, R=3, 3 starts, S=2, repair poll 2s: a check that the script works, not a
+#                      measurement
 #   --write            write the table into BENCHMARKS.md (section "Daemon"); refused with --short
 #   --json PATH        also write the figures as JSON (scripts/bench/run.sh reads them)
 set -uo pipefail
@@ -49,7 +51,7 @@ HR_ID=${HR_ID:-hrb$$}
 . "$HR_LIB_DIR/bench/bench-lib.sh"
 HELPER=$HR_LIB_DIR/bench/daemon-bench.py
 
-ROUTES=256 CYCLES=70 ROUNDS=7 SAMPLES=20 CAP=40 REPAIR_POLL=30s CPU_POLL=1s SPACING=5.2
+ROUTES=256 CYCLES=70 ROUNDS=7 STARTS=21 SAMPLES=20 CAP=40 REPAIR_POLL=30s CPU_POLL=1s SPACING=5.2
 SHORT=0 WRITE=0 DAEMON='' JSON=''
 ARGS=("$@")
 
@@ -58,6 +60,7 @@ while [ $# -gt 0 ]; do
     --routes) ROUTES=${2:?}; shift ;;
     --cycles) CYCLES=${2:?}; shift ;;
     --rounds) ROUNDS=${2:?}; shift ;;
+    --starts) STARTS=${2:?}; shift ;;
     --samples) SAMPLES=${2:?}; shift ;;
     --cap) CAP=${2:?}; shift ;;
     --repair-poll) REPAIR_POLL=${2:?}; shift ;;
@@ -71,13 +74,13 @@ while [ $# -gt 0 ]; do
     shift
 done
 if [ "$SHORT" = 1 ]; then
-    ROUTES=16 CYCLES=3 ROUNDS=3 SAMPLES=2 REPAIR_POLL=2s
+    ROUTES=16 CYCLES=3 ROUNDS=3 STARTS=3 SAMPLES=2 REPAIR_POLL=2s
     if [ "$WRITE" = 1 ]; then
         echo "--write with --short would put figures that mean nothing into BENCHMARKS.md" >&2
         exit 2
     fi
 fi
-for value in "$ROUTES" "$CYCLES" "$ROUNDS" "$SAMPLES" "$CAP"; do
+for value in "$ROUTES" "$CYCLES" "$ROUNDS" "$STARTS" "$SAMPLES" "$CAP"; do
     case $value in '' | *[!0-9]* | 0) echo "not a positive integer: '$value'" >&2; exit 2 ;; esac
 done
 [ "$ROUTES" -le 8192 ] || { echo "--routes: at most 8192 (the simulator takes a seed of 1 MiB at most)" >&2; exit 2; }
@@ -153,11 +156,11 @@ fi
 hr_daemon_stop
 
 # The state file the daemon wrote is the cache; the simulator is stopped, so every request would be refused.
-hr_log "start phase: start -> READY=1 from the cache with the API down, $ROUNDS rounds each with the kernel" \
+hr_log "start phase: start -> READY=1 from the cache with the API down, $STARTS times each with the kernel" \
     "empty and full"
 hr_sim_stop
 ip netns exec "$HR_VPS" env HOSTUP_API_TOKEN="$HR_TOKEN" python3 "$HELPER" start --binary "$BIN/hostup-routed" \
-    --config "$HR_CONFIG" --routes "$ROUTES" --rounds "$ROUNDS" --batch-dir "$HR_WORK" \
+    --config "$HR_CONFIG" --routes "$ROUTES" --rounds "$STARTS" --batch-dir "$HR_WORK" \
     --listener "$HR_LIB_DIR/notify-listener.py" --work "$HR_WORK" >"$HR_WORK/start.json" ||
     hr_log "start phase failed or incomplete: $(cat "$HR_WORK/start.json")"
 
@@ -165,7 +168,7 @@ command_line=$(bench_command_line daemon.sh "${ARGS[@]}")
 bench_meta "$command_line" "$DAEMON" \
     --argjson routes "$ROUTES" --arg cpu_poll "$CPU_POLL" --arg repair_poll "$REPAIR_POLL" \
     --argjson samples "$SAMPLES" --arg spacing "$SPACING" --argjson cap "$CAP" \
-    --argjson cycles "$CYCLES" --argjson rounds "$ROUNDS" >"$HR_WORK/meta.json"
+    --argjson cycles "$CYCLES" --argjson rounds "$ROUNDS" --argjson starts "$STARTS" >"$HR_WORK/meta.json"
 
 report_args=(--meta "$HR_WORK/meta.json" --cpu "$HR_WORK/cpu.json" --repair "$HR_WORK/repair.json"
     --start "$HR_WORK/start.json")
