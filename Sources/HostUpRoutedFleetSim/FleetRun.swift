@@ -21,7 +21,7 @@ struct FleetRun {
         self.agents = agents
         self.pollInterval = pollInterval
         var generator = Xoshiro256(seed: seed)
-        var schedules = [PollSchedule](repeating: PollSchedule(pollInterval: pollInterval), count: agents)
+        var schedules = [PollSchedule](repeating: PollSchedule(pollInterval: pollInterval, holdsValidAnswer: true), count: agents)
         var queue = EventQueue(capacity: agents)
         let intervalMilliseconds = milliseconds(pollInterval)
         for agent in 0..<agents {

@@ -113,12 +113,13 @@ public struct PollService: Service {
     }
 
     private func loop(_ readiness: Readiness) async throws {
-        var schedule = await PollSchedule(pollInterval: agent.configuration.pollInterval)
         var generator = SystemRandomNumberGenerator()
         var reason: PollTrigger.Reason?
         // The cached state goes into the kernel before anything waits on the API: at boot, services that bind
         // routed addresses start once READY=1 is sent.
         let hasCachedState = await !agent.state.routes.isEmpty
+        var schedule = await PollSchedule(
+            pollInterval: agent.configuration.pollInterval, holdsValidAnswer: hasCachedState)
         var cacheApplied = false
         if hasCachedState {
             hooks.stepStarted()
@@ -231,7 +232,7 @@ public struct PollService: Service {
             return (.zero, .degraded)
         } catch {
             await agent.markFailed(error)
-            let delay = schedule.afterFailure(.other, using: &generator)
+            let delay = schedule.afterFailure(.reconcile, using: &generator)
             logger.error("sync failed: \(error)")
             logger.debug("next attempt in \(delay.configText)")
             await reconcileFromCache(atStart: false)

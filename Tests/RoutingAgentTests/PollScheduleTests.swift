@@ -35,6 +35,39 @@ import Testing
         }
     }
 
+    @Test func anAPIFailureWhileServingAValidAnswerWaitsAtLeastThePollInterval() {
+        var generator = SplitMix64(state: 17)
+        let ceilings = [5, 10, 20, 40, 80, 160, 300, 300].map { Duration.seconds($0) }
+        var longerThanAnInterval = 0
+        for _ in 0..<100 {
+            var schedule = PollSchedule(pollInterval: .seconds(30), holdsValidAnswer: true)
+            for ceiling in ceilings {
+                let delay = schedule.afterFailure(.other, using: &generator)
+                #expect(delay >= .seconds(27) && delay <= max(ceiling, .seconds(33)))
+                if delay > .seconds(33) { longerThanAnInterval += 1 }
+            }
+        }
+        // The backoff still stretches the wait of a long outage.
+        #expect(longerThanAnInterval > 300)
+    }
+
+    @Test func aValidAnswerMakesTheScheduleServeIt() {
+        var generator = SplitMix64(state: 18)
+        var schedule = PollSchedule(pollInterval: .seconds(30))
+        #expect(!schedule.holdsValidAnswer)
+        _ = schedule.afterSuccess(using: &generator)
+        #expect(schedule.holdsValidAnswer)
+        #expect(schedule.afterFailure(.other, using: &generator) >= .seconds(27))
+    }
+
+    @Test func aFailedReconcileRetriesOnTheBackoffEvenWhileServing() {
+        var generator = SplitMix64(state: 19)
+        for _ in 0..<200 {
+            var schedule = PollSchedule(pollInterval: .seconds(30), holdsValidAnswer: true)
+            #expect(schedule.afterFailure(.reconcile, using: &generator) <= .seconds(5))
+        }
+    }
+
     @Test func aRefusalWaitsAMinutePlusAPhaseOfThePollInterval() {
         var generator = SplitMix64(state: 14)
         for _ in 0..<200 {
