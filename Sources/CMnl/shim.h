@@ -13,7 +13,10 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/eventfd.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 #include <sys/time.h>
 
 /* Macros Swift cannot import, wrapped as functions (see FACTS.md, "C interop"). */
@@ -33,5 +36,8 @@ static inline uint32_t cmnl_sequence_seed(void) {
     gettimeofday(&now, NULL);
     return (uint32_t)now.tv_sec;
 }
+
+/// Names the calling thread (prctl(2) PR_SET_NAME; at most 15 bytes are kept): pthread_setname_np needs _GNU_SOURCE.
+static inline void cmnl_set_thread_name(const char *name) { prctl(PR_SET_NAME, name, 0, 0, 0); }
 
 #endif

@@ -155,7 +155,10 @@ public actor Agent {
             unchanged = true
         }
         let vpsID: String
-        if let identified, identified.document == document, configuration.vpsID == nil {
+        if let configured = configuration.vpsID {
+            // NOTE: No getifaddrs(3) for a configured id: it was a quarter of the CPU of a no-op poll.
+            vpsID = configured
+        } else if let identified, identified.document == document {
             // The same answer identifies the same VPS: getifaddrs(3) (a netlink dump) is not repeated.
             vpsID = identified.vpsID
         } else {

@@ -241,7 +241,7 @@ extension KernelTests {
             let netlink = try RTNetlink()
             let found = try await withThrowingTaskGroup(of: Bool.self) { group in
                 group.addTask {
-                    for try await event in monitor.events(pollInterval: .milliseconds(20)) {
+                    for try await event in monitor.events() {
                         if case .newAddress(let seen) = event, seen.address == address.address {
                             return true
                         }
@@ -260,6 +260,33 @@ extension KernelTests {
             }
             try netlink.removeAddress(address)
             #expect(found)
+        }
+
+        /// The reading thread sleeps in poll(2) with no timeout; the end of the sequence must still wake it.
+        @Test func theReadingThreadEndsWhenTheSequenceIsCancelledInAQuietNamespace() async throws {
+            _ = try TestNetwork.interfaces()
+            func monitorThreads() -> Int {
+                let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+                return tasks.filter {
+                    (try? String(contentsOfFile: "/proc/self/task/\($0)/comm", encoding: .utf8))?
+                        .hasPrefix("netlink-monitor") ?? false
+                }.count
+            }
+            let before = monitorThreads()
+            let monitor = try RTNetlinkMonitor()
+            let reader = Task {
+                for try await _ in monitor.events() {}
+            }
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(monitorThreads() == before + 1)
+            reader.cancel()
+            _ = try? await reader.value
+            var waited = 0
+            while monitorThreads() > before && waited < 2000 {
+                try await Task.sleep(for: .milliseconds(20))
+                waited += 20
+            }
+            #expect(monitorThreads() == before, "the netlink-monitor thread still runs 2 s after the cancellation")
         }
     }
 }

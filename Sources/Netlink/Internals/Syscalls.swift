@@ -93,6 +93,50 @@ func system_poll_readable(_ socket: MnlSocketHandle, milliseconds: Int32) throws
     }
 }
 
+/// poll(2) on the socket and a wake-up descriptor (an eventfd); retries `EINTR`. `milliseconds` -1 waits until one
+/// of them is readable.
+/// - Returns: Whether the socket is readable, and whether the wake-up descriptor is.
+func system_poll_readable(
+    _ socket: MnlSocketHandle, wake: Int32, milliseconds: Int32
+) throws(Errno) -> (socket: Bool, wake: Bool) {
+    var descriptors = [
+        pollfd(fd: mnl_socket_get_fd(socket.pointer), events: Int16(POLLIN), revents: 0),
+        pollfd(fd: wake, events: Int16(POLLIN), revents: 0),
+    ]
+    while true {
+        let ready = poll(&descriptors, 2, milliseconds)
+        if ready >= 0 {
+            return (descriptors[0].revents != 0, descriptors[1].revents != 0)
+        }
+        let errno = currentErrno()
+        if errno != .interrupted {
+            throw errno
+        }
+    }
+}
+
+/// eventfd(2) with `EFD_CLOEXEC | EFD_NONBLOCK`: a descriptor another thread makes readable with
+/// ``system_eventfd_signal(_:)``.
+func system_eventfd() throws(Errno) -> Int32 {
+    let descriptor = eventfd(0, Int32(EFD_CLOEXEC | EFD_NONBLOCK))
+    guard descriptor >= 0 else {
+        throw currentErrno()
+    }
+    return descriptor
+}
+
+/// Adds 1 to an eventfd's counter, making it readable; retries `EINTR`. A full counter (`EAGAIN`) is readable
+/// already.
+func system_eventfd_signal(_ descriptor: Int32) {
+    var one: UInt64 = 1
+    while write(descriptor, &one, MemoryLayout<UInt64>.size) < 0 && currentErrno() == .interrupted {}
+}
+
+/// close(2), once, for a descriptor this module opened.
+func system_close(_ descriptor: Int32) {
+    _ = close(descriptor)
+}
+
 /// mnl_socket_sendto(3): sends one datagram (one or several netlink messages); retries `EINTR`.
 func system_mnl_socket_sendto(_ socket: MnlSocketHandle, _ bytes: UnsafeRawBufferPointer) throws(Errno) -> Int {
     while true {
@@ -152,6 +196,8 @@ func system_spawn_thread(_ body: @escaping @Sendable () -> Void) throws(Errno) {
         nil,
         { context in
             let body = Unmanaged<ThreadBody>.fromOpaque(context!).takeRetainedValue()
+            // Named for ps(1), top(1) and /proc/PID/task/TID/comm: at most 15 bytes.
+            cmnl_set_thread_name("netlink-monitor")
             body.run()
             return nil
         },
