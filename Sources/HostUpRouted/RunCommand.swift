@@ -1,6 +1,7 @@
 import ArgumentParser
 import HostUpAPI
 import Logging
+import NIOCore
 import Netlink
 import RoutingAgent
 import ServiceLifecycle
@@ -20,6 +21,9 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var options: GlobalOptions
 
     func run() async throws {
+        // NOTE: The daemon sends one request per poll: one event loop serves it. NIO's default, a thread per core,
+        // only adds threads, their stacks and their malloc arenas (set before the HTTP client makes the group).
+        NIOSingletons.groupLoopCountSuggestion = 1
         let wiring = try Wiring(options: options)
         let logger = wiring.logger
         let lock: StateLock
