@@ -95,15 +95,21 @@ hr_setup_traps() {
     trap 'exit 143' TERM
 }
 
-# hr_teardown: stops the daemon and the simulator (by PID), deletes the namespaces and the work directory
-# (kept when HR_KEEP_WORK=1).
+# Directories outside $HR_WORK that hr_teardown deletes too (a tmpfs runtime directory, say).
+HR_EXTRA_DIRS=()
+
+# hr_teardown: stops the daemon and the simulator (by PID), deletes the namespaces, the work directory (kept when
+# HR_KEEP_WORK=1) and $HR_EXTRA_DIRS.
 hr_teardown() {
     local status=$?
     hr_daemon_stop KILL 2>/dev/null || true
     hr_sim_stop 2>/dev/null || true
-    local ns
+    local ns path
     for ns in "$HR_CTR" "$HR_VPS" "$HR_ROUTER"; do
         ip netns del "$ns" 2>/dev/null || true
+    done
+    for path in "${HR_EXTRA_DIRS[@]}"; do
+        rm -rf -- "$path"
     done
     if [ -n "$HR_WORK" ] && [ -d "$HR_WORK" ]; then
         if [ "${HR_KEEP_WORK:-0}" = 1 ]; then

@@ -28,7 +28,7 @@ bench_pick_bin() {
 # or python3 are not there, 2 when DAEMON (the --daemon option, may be empty) is not an executable. Then: BIN
 # (bench_pick_bin); DAEMON, the hostup-routed to measure (default $BIN/hostup-routed), resolved; TMPDIR on the
 # machine's disk unless set (/tmp may be a tmpfs, where fsync costs nothing; users' state_dir is on disk); the work
-# directory and the teardown trap (hr_setup_traps); and BIN pointed at $HR_WORK/bin, links to DAEMON and BIN's
+# directory and the teardown trap (hr_setup_traps); RUNTIME_DIRECTORY on a tmpfs (/dev/shm), as /run is for users; and BIN pointed at $HR_WORK/bin, links to DAEMON and BIN's
 # hostup-api-sim, since netns-lib.sh runs $BIN/hostup-routed and $BIN/hostup-api-sim. BUILD: release, debug or
 # unknown, from DAEMON's path.
 bench_prepare() {
@@ -46,6 +46,11 @@ bench_prepare() {
     DAEMON=$(readlink -f "${1:-$BIN/hostup-routed}")
     export TMPDIR=${TMPDIR:-/var/tmp}
     hr_setup_traps
+    # The runtime status (status.json, rewritten every poll) on a tmpfs, as users have it: /run/hostup-routed, the
+    # unit's RuntimeDirectory= or the default state_dir's; a non-default state_dir would put it on the disk.
+    BENCH_RUNTIME=$(mktemp -d /dev/shm/hostup-routed-bench.XXXXXX) || exit 1
+    export RUNTIME_DIRECTORY=$BENCH_RUNTIME
+    HR_EXTRA_DIRS+=("$BENCH_RUNTIME")
     mkdir "$HR_WORK/bin" && ln -s "$DAEMON" "$HR_WORK/bin/hostup-routed" &&
         ln -s "$(readlink -f "$BIN/hostup-api-sim")" "$HR_WORK/bin/hostup-api-sim" || exit 1
     BIN=$HR_WORK/bin

@@ -118,8 +118,7 @@ seconds() {
 
 START=$SECONDS
 HR_CONFIG=$HR_WORK/config.toml
-STATUS_JSON=$HR_WORK/state/run/status.json # <state_dir>/run when RUNTIME_DIRECTORY is unset
-unset RUNTIME_DIRECTORY
+STATUS_JSON=$RUNTIME_DIRECTORY/status.json # on a tmpfs (bench_prepare)
 
 hr_log "topology and simulator ($ROUTES routes; daemon $DAEMON)"
 hr_topology_up || exit 1

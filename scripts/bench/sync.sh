@@ -68,7 +68,6 @@ bench_prepare "$DAEMON"
 
 START=$SECONDS
 HR_CONFIG=$HR_WORK/config.toml
-unset RUNTIME_DIRECTORY
 
 hr_log "topology and simulator (N = $COUNTS; agent $DAEMON)"
 hr_topology_up || exit 1
