@@ -106,6 +106,26 @@ public struct HostUpClient: Sendable {
         return (try response.decode(RoutedIPv6State.self), Array(response.body.readableBytesView))
     }
 
+    /// The answer of ``routedIPv6Probe()``: the state document and the server's clock.
+    public struct Probe: Sendable {
+        /// The decoded state document.
+        public var state: RoutedIPv6State
+        /// The answer's `Date` header (RFC 9110 §6.6.1) as seconds since the Unix epoch; `nil` when absent or not
+        /// an HTTP-date.
+        public var serverDate: Int64?
+    }
+
+    /// Fetches the state document once, unconditionally, and reads the server's `Date` header with it (for
+    /// `hostup-routed doctor`: the token's scopes and the clock skew in one request).
+    ///
+    /// - Returns: The document and the server's date.
+    /// - Throws: ``HostUpAPIError`` as ``routedIPv6State(ifNoneMatch:previousBody:)``.
+    public func routedIPv6Probe() async throws -> Probe {
+        let response = try await send(.GET, path: Endpoint.routedIPv6)
+        let date = response.headers.first(name: "Date").flatMap { HTTPDate.secondsSinceEpoch($0) }
+        return Probe(state: try response.decode(RoutedIPv6State.self), serverDate: date)
+    }
+
     /// Adds the account-level /48: `POST /api/v2/routed-ipv6` with `{"action":"allocate_pool"}`.
     ///
     /// Needs the scope `write:network`.

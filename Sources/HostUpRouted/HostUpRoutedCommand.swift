@@ -9,7 +9,7 @@ struct HostUpRoutedCommand: AsyncParsableCommand {
         version: hostupRoutedVersion,
         subcommands: [
             RunCommand.self, SyncCommand.self, StatusCommand.self, CheckConfigCommand.self, CleanupCommand.self,
-            RoutesCommand.self, PoolCommand.self,
+            RoutesCommand.self, PoolCommand.self, DoctorCommand.self,
         ]
     )
 }

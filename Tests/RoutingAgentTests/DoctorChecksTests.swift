@@ -1,0 +1,172 @@
+import HostUpAPI
+import IPv6Addressing
+import Netlink
+import Reconciliation
+import Testing
+
+@testable import RoutingAgent
+
+/// The judgements of `doctor` on facts as the kernel reports them: each fault and its healthy twin.
+@Suite struct DoctorChecksTests {
+    static let lo = Link(ifindex: 1, name: "lo", isUp: true, isLowerUp: true, isLoopback: true)
+    static let eth0 = Link(ifindex: 2, name: "eth0", isUp: true, isLowerUp: true, kind: "veth")
+    static let br0 = Link(ifindex: 3, name: "br0", isUp: true, isLowerUp: true, kind: "bridge")
+    static let nextHop = try! IPv6Address("2001:db8::10")
+    static let gateway = try! IPv6Address("fe80::1")
+
+    static func defaultRoute(_ origin: RouteProtocol) -> Netlink.Route {
+        Netlink.Route(
+            destination: try! IPv6Prefix("::/0"), routeProtocol: origin, outputInterface: 2, gateway: gateway,
+            metric: 1024)
+    }
+
+    /// A healthy VPS: eth0 with the nextHop and an RA default route, br0 with IPv6, forwarding on, accept_ra 2.
+    static func healthy() -> HostFacts {
+        HostFacts(
+            observed: ObservedState(
+                links: [lo, eth0, br0],
+                addresses: [
+                    InterfaceAddress(ifindex: 2, address: nextHop, prefixLength: 64, flags: [.permanent, .nodad])
+                ],
+                routes: [defaultRoute(.ra)]),
+            allForwarding: 1, acceptRA: ["lo": 1, "eth0": 2, "br0": 1],
+            disableIPv6: ["lo": 0, "eth0": 0, "br0": 0])
+    }
+
+    @Test func healthyHostHasNoFindings() {
+        let facts = Self.healthy()
+        let uplink = DoctorChecks.uplink("eth0", facts: facts)
+        #expect(uplink.findings.isEmpty)
+        #expect(uplink.detail == "eth0: default via fe80::1, from router advertisements (proto ra)")
+        #expect(DoctorChecks.forwarding(uplink: "eth0", facts: facts, bindingsForward: true).findings.isEmpty)
+        #expect(DoctorChecks.nextHop("2001:db8::10", uplink: "eth0", facts: facts).findings.isEmpty)
+        let binding = Binding(match: "*", mode: .address, interface: "br0", forwarding: true)
+        #expect(DoctorChecks.bindings([binding], facts: facts).findings.isEmpty)
+    }
+
+    @Test func staticDefaultRouteIsNamedAsSuch() {
+        var facts = Self.healthy()
+        facts.observed.routes = [Self.defaultRoute(.static)]
+        #expect(DoctorChecks.uplink("eth0", facts: facts).detail == "eth0: default via fe80::1, static (proto static)")
+    }
+
+    @Test func noDefaultRouteOrNoUplinkIsAProblem() {
+        var facts = Self.healthy()
+        facts.observed.routes = []
+        #expect(DoctorChecks.uplink("eth0", facts: facts).findings.map(\.severity) == [.problem])
+        #expect(DoctorChecks.uplink(nil, facts: facts).findings.map(\.severity) == [.problem])
+        #expect(DoctorChecks.uplink("eth9", facts: facts).findings.map(\.subject) == ["eth9"])
+    }
+
+    @Test func forwardingWithAcceptRAOneOnAnRAUplinkIsTheLockout() {
+        var facts = Self.healthy()
+        facts.acceptRA["eth0"] = 1
+        let findings = DoctorChecks.forwarding(uplink: "eth0", facts: facts, bindingsForward: true).findings
+        #expect(findings.count == 1)
+        #expect(findings.first?.remedy == "sysctl -w net.ipv6.conf.eth0.accept_ra=2")
+        // A static default route does not depend on router advertisements.
+        facts.observed.routes = [Self.defaultRoute(.static)]
+        #expect(DoctorChecks.forwarding(uplink: "eth0", facts: facts, bindingsForward: true).findings.isEmpty)
+        // systemd-networkd handles RAs itself and ignores accept_ra.
+        facts.observed.routes = [Self.defaultRoute(.ra)]
+        facts.networkdManaged = ["eth0"]
+        #expect(DoctorChecks.forwarding(uplink: "eth0", facts: facts, bindingsForward: true).findings.isEmpty)
+    }
+
+    @Test func forwardingBindingWithForwardingOffIsAProblem() {
+        var facts = Self.healthy()
+        facts.allForwarding = 0
+        #expect(DoctorChecks.forwarding(uplink: "eth0", facts: facts, bindingsForward: true).findings.count == 1)
+        #expect(DoctorChecks.forwarding(uplink: "eth0", facts: facts, bindingsForward: false).findings.isEmpty)
+    }
+
+    @Test func nextHopMissingOrOnAnotherInterfaceOrDADFailed() {
+        var facts = Self.healthy()
+        facts.observed.addresses = []
+        #expect(DoctorChecks.nextHop("2001:db8::10", uplink: "eth0", facts: facts).findings.first?.message.contains("no interface has it") == true)
+        facts.observed.addresses = [InterfaceAddress(ifindex: 3, address: Self.nextHop, prefixLength: 64)]
+        #expect(DoctorChecks.nextHop("2001:db8::10", uplink: "eth0", facts: facts).findings.first?.message.contains("not on the uplink eth0") == true)
+        facts.observed.addresses = [InterfaceAddress(ifindex: 2, address: Self.nextHop, prefixLength: 64, flags: [.dadFailed, .tentative])]
+        #expect(DoctorChecks.nextHop("2001:db8::10", uplink: "eth0", facts: facts).findings.first?.message.contains("duplicate address detection failed") == true)
+    }
+
+    @Test func bindingInterfaceMissingOrIPv6Disabled() {
+        var facts = Self.healthy()
+        let binding = Binding(match: "containers", mode: .address, interface: "br0", forwarding: true)
+        facts.disableIPv6["br0"] = 1
+        #expect(DoctorChecks.bindings([binding], facts: facts).findings.map(\.remedy) == ["sysctl -w net.ipv6.conf.br0.disable_ipv6=0"])
+        facts.observed.links.removeAll { $0.name == "br0" }
+        #expect(DoctorChecks.bindings([binding], facts: facts).findings.first?.message.contains("does not exist") == true)
+    }
+
+    @Test func routeObjectsPresentOwnedAndUsable() throws {
+        let prefix = try IPv6Prefix("2001:db8:1000:2::/64")
+        let host = try IPv6Address("2001:db8:1000:2::1")
+        let desired = DesiredState(
+            addresses: [DesiredAddress(interface: "br0", address: host, prefixLength: 64)],
+            routes: [DesiredRoute(destination: prefix, type: .unreachable, metric: UInt32.max)])
+        var facts = Self.healthy()
+        // Missing: both objects.
+        #expect(DoctorChecks.routes(desired: desired, ownership: OwnershipRecord(), facts: facts).findings.map(\.severity) == [.problem, .problem])
+        // Present and owned: nothing to say.
+        facts.observed.addresses.append(
+            InterfaceAddress(ifindex: 3, address: host, prefixLength: 64, flags: [.nodad, .permanent], addressProtocol: .hostup))
+        facts.observed.routes.append(
+            Netlink.Route(destination: prefix, type: .unreachable, outputInterface: 1, metric: UInt32.max))
+        #expect(DoctorChecks.routes(desired: desired, ownership: OwnershipRecord(), facts: facts).findings.isEmpty)
+        // dadfailed.
+        facts.observed.addresses[1].flags = [.dadFailed, .tentative]
+        let dad = DoctorChecks.routes(desired: desired, ownership: OwnershipRecord(), facts: facts).findings
+        #expect(dad.map(\.severity) == [.problem])
+        #expect(dad.first?.message.contains("duplicate address detection failed") == true)
+        // Made by hand, without IFA_PROTO, not recorded: a warning; recorded in the state file (older kernels): fine.
+        facts.observed.addresses[1].flags = [.permanent]
+        facts.observed.addresses[1].addressProtocol = nil
+        #expect(DoctorChecks.routes(desired: desired, ownership: OwnershipRecord(), facts: facts).findings.map(\.severity) == [.warning])
+        let recorded = OwnershipRecord(addresses: [OwnedAddress(interface: "br0", address: host, prefixLength: 64)])
+        #expect(DoctorChecks.routes(desired: desired, ownership: recorded, facts: facts).findings.isEmpty)
+    }
+
+    @Test(arguments: [(0, true), (60, true), (-60, true), (61, false), (-3600, false)])
+    func clockSkewAboveSixtySecondsIsAProblem(skew: Int64, fine: Bool) {
+        let outcome = DoctorChecks.clock(local: 1_800_000_000 + skew, server: 1_800_000_000)
+        #expect(outcome.findings.isEmpty == fine)
+    }
+
+    @Test func tokenFileModeAndOwner() {
+        #expect(DoctorChecks.tokenFile(path: "/etc/hostup-routed/token", owner: 0, mode: 0o100600).isEmpty)
+        #expect(DoctorChecks.tokenFile(path: "/etc/hostup-routed/token", owner: 0, mode: 0o100400).isEmpty)
+        let open = DoctorChecks.tokenFile(path: "/etc/hostup-routed/token", owner: 0, mode: 0o100644)
+        #expect(open.map(\.remedy) == ["chmod 600 /etc/hostup-routed/token"])
+        #expect(open.first?.message.contains("0644") == true)
+        #expect(DoctorChecks.tokenFile(path: "/t", owner: 1000, mode: 0o100600).map(\.remedy) == ["chown root:root /t"])
+    }
+
+    @Test func identityNamesTheMatchAndWhy() throws {
+        let doc = document([])
+        let local = IdentityResolver.LocalAddresses(ipv6: [Self.nextHop], ipv4: [])
+        let (found, destination) = DoctorChecks.identity(configured: nil, document: doc, local: local)
+        #expect(destination?.vpsId == selfID)
+        #expect(found.detail == "\(selfID) (web-01): its nextHop 2001:db8::10 is assigned to a local interface")
+        let (none, _) = DoctorChecks.identity(configured: nil, document: doc, local: .init(ipv6: [], ipv4: []))
+        #expect(none.findings.first?.message.contains("candidates") == true)
+        let (unknown, _) = DoctorChecks.identity(configured: "vps_other", document: doc, local: local)
+        #expect(unknown.findings.first?.subject == "vps_other")
+    }
+
+    @Test func reportIsHealthyUnlessAProblemAndSaysSo() throws {
+        let warning = DoctorFinding(.routes, .warning, subject: "x", "made by hand")
+        let report = DoctorReport(checks: [(.token, "from HOSTUP_API_TOKEN"), (.routes, nil)], findings: [warning])
+        #expect(report.healthy)
+        #expect(report.checks.map(\.status) == ["ok", "warning"])
+        #expect(report.summary == "doctor: 2 checks, 1 warning")
+        let sick = DoctorReport(
+            checks: [(.forwardPolicy, nil)], findings: DoctorChecks.forwardPolicy([.init(chain: "ip6tables-legacy filter FORWARD", interfaces: ["br0"])]))
+        #expect(!sick.healthy)
+        #expect(sick.findings.first?.remedy == "ip6tables-legacy -I FORWARD -o br0 -j ACCEPT")
+        #expect(sick.summary == "doctor: 1 check, 1 problem")
+        let json = try sick.json()
+        #expect(json.contains("\"check\" : \"forward-policy\""))
+        #expect(json.contains("\"healthy\" : false"))
+    }
+}
