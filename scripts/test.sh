@@ -9,6 +9,8 @@
 #   6. scripts/e2e-forwarding.sh        forwarding and accept_ra with a real router (radvd) in network namespaces
 #   7. scripts/e2e-repair.sh            kernel drift repaired by the daemon from netlink events, no API request
 #                                       (issue 10), in network namespaces
+#   8. scripts/e2e-doctor.sh            `hostup-routed doctor` against each fault, built in network namespaces,
+#                                       and its healthy twin (90 s budget)
 #   ...                                 the command line, systemd integration and unit checks, scripts/fuzz.sh (the
 #                                       config loader, API document and netlink decoders, 20 s each),
 #                                       the benchmarks in short mode (scripts/bench/run.sh --short: sync.sh,
@@ -85,6 +87,8 @@ step "command line against the API simulator" scripts/cli-test.sh
 step "end to end" scripts/e2e.sh
 step "forwarding with a real router" scripts/e2e-forwarding.sh
 step "kernel drift repair" scripts/e2e-repair.sh
+# About 25 s here; the budget is 90 s (timeout ends a hung run).
+step "doctor finds each fault" timeout 90 scripts/e2e-doctor.sh
 step "systemd integration" scripts/e2e-systemd.sh
 step "systemd unit" scripts/check-unit.sh
 step "fuzzing (20 s a target)" scripts/fuzz.sh config document netlink

@@ -341,15 +341,18 @@ public enum DoctorChecks {
             let remedy: String
             if drop.chain.hasPrefix("nft ") {
                 let parts = drop.chain.split(separator: " ")
-                remedy = drop.interfaces.map { "nft insert rule \(parts[1]) \(parts[2]) \(parts[3]) oifname \"\($0)\" accept" }
-                    .joined(separator: "; ")
+                let chain = "\(parts[1]) \(parts[2]) \(parts[3])"
+                remedy = drop.interfaces.map {
+                    "nft insert rule \(chain) oifname \"\($0)\" accept; nft insert rule \(chain) iifname \"\($0)\" accept"
+                }.joined(separator: "; ")
             } else {
                 let tool = drop.chain.split(separator: " ")[0]
-                remedy = drop.interfaces.map { "\(tool) -I FORWARD -o \($0) -j ACCEPT" }.joined(separator: "; ")
+                remedy = drop.interfaces.map { "\(tool) -I FORWARD -o \($0) -j ACCEPT; \(tool) -I FORWARD -i \($0) -j ACCEPT" }
+                    .joined(separator: "; ")
             }
             return DoctorFinding(
                 .forwardPolicy, .problem, subject: drop.chain,
-                "the forward policy is drop and no rule accepts traffic routed to \(interfaces) (Docker sets this): the routed prefix is unreachable behind it",
+                "the forward policy is drop and no rules accept all traffic to and from \(interfaces) (Docker sets this): the routed prefix is unreachable behind it",
                 remedy: remedy)
         }
     }

@@ -6,9 +6,10 @@ import FoundationEssentials
 /// Pure: the caller runs the tools (`nft -j list ruleset`, `ip6tables-save`, `ip6tables-legacy-save`; the daemon
 /// never does) and passes their output. A chain counts as dropping forwarded IPv6 traffic to an interface when it
 /// is a base chain of the forward hook (nftables families `ip6` and `inet`; the `filter` table's `FORWARD` chain of
-/// ip6tables) whose policy is drop, and none of its rules accepts everything leaving through that interface: a
-/// rule whose verdict is accept and whose only match is the output interface (`-o br0 -j ACCEPT`,
-/// `oifname "br0" accept`), or that matches nothing. A rule restricted further (`--ctstate RELATED,ESTABLISHED`
+/// ip6tables) whose policy is drop, unless its rules accept everything leaving through that interface and everything
+/// coming in from it (the answers): rules whose verdict is accept and whose only match is the output interface
+/// (`-o br0 -j ACCEPT`, `oifname "br0" accept`) and the input interface (`-i br0 -j ACCEPT`, `iifname "br0" accept`),
+/// or a rule that matches nothing. A rule restricted further (`--ctstate RELATED,ESTABLISHED`
 /// lets only answers through) does not count, nor does an accept in a chain jumped to: such a setup is reported,
 /// and the admin judges it.
 public enum ForwardPolicy {
@@ -45,7 +46,10 @@ public enum ForwardPolicy {
             let rules = objects.compactMap(\.rule).filter {
                 $0.family == chain.family && $0.table == chain.table && $0.chain == chain.name
             }
-            let blocked = interfaces.filter { interface in !rules.contains { $0.acceptsAll(leaving: interface) } }
+            let blocked = interfaces.filter { interface in
+                !rules.contains { $0.acceptsAll(interface, key: "oifname") }
+                    || !rules.contains { $0.acceptsAll(interface, key: "iifname") }
+            }
             if !blocked.isEmpty {
                 drops.append(Drop(chain: "nft \(chain.family) \(chain.table) \(chain.name)", interfaces: blocked))
             }
@@ -63,7 +67,7 @@ public enum ForwardPolicy {
     public static func ip6tablesDrops(save: String, tool: String, interfaces: [String]) -> [Drop] {
         var table = ""
         var policy: String?
-        var accepted: Set<String> = []
+        var accepted: Set<[String]> = []
         var acceptsEverything = false
         for raw in save.split(separator: "\n") {
             let line = String(raw.drop { $0 == " " || $0 == "\t" || $0 == "\r" })
@@ -81,13 +85,13 @@ public enum ForwardPolicy {
                 options.removeLast(2)
                 if options.isEmpty {
                     acceptsEverything = true
-                } else if options.count == 2, options[0] == "-o" {
-                    accepted.insert(options[1])
+                } else if options.count == 2, options[0] == "-o" || options[0] == "-i" {
+                    accepted.insert(options)
                 }
             }
         }
         guard policy == "DROP", !acceptsEverything else { return [] }
-        let blocked = interfaces.filter { !accepted.contains($0) }
+        let blocked = interfaces.filter { !accepted.contains(["-o", $0]) || !accepted.contains(["-i", $0]) }
         return blocked.isEmpty ? [] : [Drop(chain: "\(tool) filter FORWARD", interfaces: blocked)]
     }
 
@@ -116,14 +120,14 @@ public enum ForwardPolicy {
         var chain: String
         var expr: [NFTValue]?
 
-        /// An accept verdict whose only matches are `oifname == interface`, or none.
-        func acceptsAll(leaving interface: String) -> Bool {
+        /// An accept verdict whose only matches are `key == interface` (`key` is `oifname` or `iifname`), or none.
+        func acceptsAll(_ interface: String, key wanted: String) -> Bool {
             let statements = expr ?? []
             guard statements.contains(where: { $0["accept"] != nil }) else { return false }
             for statement in statements {
                 if let match = statement["match"] {
                     let key = match["left"]?["meta"]?["key"]?.string
-                    guard match["op"]?.string ?? "==" == "==", key == "oifname",
+                    guard match["op"]?.string ?? "==" == "==", key == wanted,
                         match["right"]?.string == interface
                     else { return false }
                 } else if statement["accept"] == nil && statement["counter"] == nil {

@@ -163,7 +163,7 @@ import Testing
         let sick = DoctorReport(
             checks: [(.forwardPolicy, nil)], findings: DoctorChecks.forwardPolicy([.init(chain: "ip6tables-legacy filter FORWARD", interfaces: ["br0"])]))
         #expect(!sick.healthy)
-        #expect(sick.findings.first?.remedy == "ip6tables-legacy -I FORWARD -o br0 -j ACCEPT")
+        #expect(sick.findings.first?.remedy == "ip6tables-legacy -I FORWARD -o br0 -j ACCEPT; ip6tables-legacy -I FORWARD -i br0 -j ACCEPT")
         #expect(sick.summary == "doctor: 1 check, 1 problem")
         let json = try sick.json()
         #expect(json.contains("\"check\" : \"forward-policy\""))

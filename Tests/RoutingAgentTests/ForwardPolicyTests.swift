@@ -26,10 +26,14 @@ import Testing
         """
 
     @Test func ip6tablesDropWithoutAnAcceptForTheInterfaceIsReported() {
+        // br1 has `-o br1 -j ACCEPT` but its answers (in from br1) are dropped; docker0's rule lets only answers in.
         let drops = ForwardPolicy.ip6tablesDrops(
             save: Self.ip6tablesNFTSave, tool: "ip6tables-nft", interfaces: ["br0", "br1", "docker0"])
-        // br1 has `-o br1 -j ACCEPT`; docker0's rule lets only answers through.
-        #expect(drops == [ForwardPolicy.Drop(chain: "ip6tables-nft filter FORWARD", interfaces: ["br0", "docker0"])])
+        #expect(drops == [ForwardPolicy.Drop(chain: "ip6tables-nft filter FORWARD", interfaces: ["br0", "br1", "docker0"])])
+        let both = Self.ip6tablesNFTSave.replacing("COMMIT", with: "-A FORWARD -i br1 -j ACCEPT\nCOMMIT")
+        #expect(
+            ForwardPolicy.ip6tablesDrops(save: both, tool: "ip6tables-nft", interfaces: ["br0", "br1", "docker0"])
+                == [ForwardPolicy.Drop(chain: "ip6tables-nft filter FORWARD", interfaces: ["br0", "docker0"])])
     }
 
     @Test func ip6tablesAcceptPolicyOrUnconditionalAcceptIsNoDrop() {
@@ -49,12 +53,18 @@ import Testing
     @Test func nftablesInetForwardDropIsReportedPerInterface() throws {
         let drops = try ForwardPolicy.nftablesDrops(
             json: Array(Self.nftInet.utf8), interfaces: ["br0", "br1", "docker0"])
-        #expect(drops == [ForwardPolicy.Drop(chain: "nft inet filter forward", interfaces: ["br0", "docker0"])])
+        #expect(drops == [ForwardPolicy.Drop(chain: "nft inet filter forward", interfaces: ["br0", "br1", "docker0"])])
+        // With `iifname "br1" accept` too, br1's traffic passes both ways.
+        let inRule = #"{"rule": {"family": "inet", "table": "filter", "chain": "forward", "handle": 4, "expr": [{"match": {"op": "==", "left": {"meta": {"key": "iifname"}}, "right": "br1"}}, {"counter": {"packets": 0, "bytes": 0}}, {"accept": null}]}}, "#
+        let both = Self.nftInet.replacing(#"{"rule": {"family": "inet", "table": "filter", "chain": "forward", "handle": 2,"#, with: inRule + #"{"rule": {"family": "inet", "table": "filter", "chain": "forward", "handle": 2,"#)
+        #expect(
+            try ForwardPolicy.nftablesDrops(json: Array(both.utf8), interfaces: ["br0", "br1", "docker0"])
+                == [ForwardPolicy.Drop(chain: "nft inet filter forward", interfaces: ["br0", "docker0"])])
     }
 
     @Test func nftablesChainOfIptablesNFTIsReadToo() throws {
         let drops = try ForwardPolicy.nftablesDrops(json: Array(Self.nftFromIptablesNFT.utf8), interfaces: ["br1", "br0"])
-        #expect(drops == [ForwardPolicy.Drop(chain: "nft ip6 filter FORWARD", interfaces: ["br0"])])
+        #expect(drops == [ForwardPolicy.Drop(chain: "nft ip6 filter FORWARD", interfaces: ["br1", "br0"])])
     }
 
     @Test func nftablesAcceptPolicyIPv4OnlyFamilyAndEmptyRulesetAreNoDrop() throws {

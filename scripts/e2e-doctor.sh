@@ -1,0 +1,392 @@
+#!/usr/bin/env bash
+# e2e-doctor.sh: `hostup-routed doctor` against the faults it must find, each built for real in network namespaces,
+# and its healthy twin. Needs root, iproute2, ping, curl, jq, radvd, python3, and the Debian packages iptables
+# (ip6tables-nft, ip6tables-legacy) and nftables (nft); every firewall rule is made inside the vps namespace only.
+#
+#   sudo scripts/e2e-doctor.sh            # binaries from `swift build --show-bin-path`
+#   sudo BIN=/path/to/bin scripts/e2e-doctor.sh
+#
+# One topology (netns-lib.sh, HR_DEFAULT_ROUTE=ra: radvd in the router namespace gives the vps its default route),
+# the simulator in the vps, two routes synced once: P1 `anyip`, P2 `address` on br0 with forwarding. Each case
+# breaks one thing, expects doctor to exit 1 with a finding of the right check, mends it and expects doctor to
+# print only its summary and exit 0. Cases:
+#   healthy; radvd default route (and a static one); forwarding lockout (accept_ra 1); FORWARD drop through
+#   ip6tables-nft, ip6tables-legacy and nft; a dadfailed address (the container claims the vps's br0 address,
+#   DAD on); nextHop not on the uplink; a binding's interface missing, and with IPv6 disabled; clock skew (a proxy
+#   that shifts the API's Date header); bad token mode; a token without a scope.
+#
+# Prints `ok - NAME` / `not ok - NAME: WHY` per case and `N passed, M failed`; exits 1 when a case failed, 77 when
+# namespaces cannot be used here or a tool is missing (with CI set, a missing tool is a failure instead: a
+# check that cannot run must not pass in CI). About 25 s. HR_KEEP_WORK=1 keeps the work directory.
+set -uo pipefail
+
+# shellcheck source=scripts/netns-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/netns-lib.sh"
+
+HR_DEFAULT_ROUTE=ra
+P1=2001:db8:1000:1::/64
+P2=2001:db8:1000:2::/64
+P2_HOST=2001:db8:1000:2::1
+P2_CONTAINER=2001:db8:1000:2::2
+RADVD_PID= PROXY_PID=
+CONFIG_EXTRA=
+
+diagnostics() {
+    hr_show_tail "doctor's output" "$HR_WORK/doctor.out" 14
+    hr_show_tail "doctor's stderr" "$HR_WORK/doctor.err" 6
+}
+
+# doctor [ARGS...]: hostup-routed doctor in the vps namespace (config $HR_CONFIG), stdout to doctor.out, stderr to
+# doctor.err; returns its exit status. DOCTOR_ENV adds environment variables.
+DOCTOR_ENV=()
+doctor() {
+    timeout 60 ip netns exec "$HR_VPS" env "${DOCTOR_ENV[@]}" \
+        "$BIN/hostup-routed" doctor --config "${DOCTOR_CONFIG:-$HR_CONFIG}" "$@" \
+        >"$HR_WORK/doctor.out" 2>"$HR_WORK/doctor.err"
+}
+
+# expect_finding CHECK TEXT: doctor exits 1 and prints a `problem [CHECK] ...` line containing TEXT.
+expect_finding() {
+    local status=0
+    doctor || status=$?
+    if [ "$status" != 1 ]; then
+        problem "doctor exited $status with the fault in place, want 1"
+        return 1
+    fi
+    local line
+    line=$(grep -F "problem [$1]" "$HR_WORK/doctor.out" | grep -F -- "$2" | head -n 1)
+    if [ -z "$line" ]; then
+        problem "no 'problem [$1] ...$2...' line"
+        return 1
+    fi
+    echo "#   $line" | cut -c1-240
+}
+
+# expect_healthy WHAT: doctor exits 0 and prints exactly one line, its summary with no problems.
+expect_healthy() {
+    local status=0
+    doctor || status=$?
+    if [ "$status" != 0 ]; then
+        problem "$1: doctor exited $status, want 0"
+        return 1
+    fi
+    if [ "$(wc -l <"$HR_WORK/doctor.out")" != 1 ] || ! grep -qE '^doctor: [0-9]+ checks, no problems$' "$HR_WORK/doctor.out"; then
+        problem "$1: doctor printed more than its summary"
+        return 1
+    fi
+}
+
+# container_reachable: the router pings the container behind br0 (through the vps's forwarding).
+container_reachable() {
+    hr_ping "$HR_ROUTER" "$P2_CONTAINER"
+}
+
+has_ra_default() {
+    ip -j -n "$HR_VPS" -6 route show default 2>/dev/null |
+        jq -e 'any(.[]; (.protocol | tostring) == "ra" and .dev == "eth0")' >/dev/null
+}
+
+radvd_start() {
+    cat >"$HR_WORK/radvd.conf" <<EOF
+interface up0 {
+    AdvSendAdvert on;
+    MinRtrAdvInterval 3;
+    MaxRtrAdvInterval 4;
+    AdvDefaultLifetime 1800;
+};
+EOF
+    ip netns exec "$HR_ROUTER" radvd -n -C "$HR_WORK/radvd.conf" -p "$HR_WORK/radvd.pid" -m stderr \
+        >>"$HR_WORK/radvd.log" 2>&1 &
+    RADVD_PID=$!
+}
+
+# proxy_start SKEW: an HTTP proxy in the vps namespace on 127.0.0.1:8081 in front of the simulator that shifts
+# every answer's Date header by SKEW seconds (Hummingbird sets Date itself, after any middleware).
+proxy_start() {
+    cat >"$HR_WORK/skew-proxy.py" <<'EOF'
+import http.server, sys, time, urllib.request, urllib.error, email.utils
+skew = int(sys.argv[1])
+class Proxy(http.server.BaseHTTPRequestHandler):
+    def date_time_string(self, timestamp=None):
+        return email.utils.formatdate(time.time() + skew, usegmt=True)
+    def do_GET(self):
+        request = urllib.request.Request("http://127.0.0.1:8080" + self.path,
+                                         headers={k: v for k, v in self.headers.items() if k.lower() != "host"})
+        try:
+            answer = urllib.request.urlopen(request, timeout=10)
+        except urllib.error.HTTPError as error:
+            answer = error
+        body = answer.read()
+        self.send_response(answer.status)
+        self.send_header("Content-Type", answer.headers.get("Content-Type", "application/json"))
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *args):
+        pass
+http.server.HTTPServer(("127.0.0.1", 8081), Proxy).serve_forever()
+EOF
+    ip netns exec "$HR_VPS" python3 "$HR_WORK/skew-proxy.py" "$1" >>"$HR_WORK/proxy.log" 2>&1 &
+    PROXY_PID=$!
+    hr_wait 10 ip netns exec "$HR_VPS" curl -s -o /dev/null http://127.0.0.1:8081/
+}
+
+proxy_stop() {
+    [ -n "$PROXY_PID" ] || return 0
+    hr_stop_pid "$PROXY_PID" TERM
+    PROXY_PID=
+}
+
+doctor_teardown() {
+    local status=$?
+    proxy_stop
+    [ -n "$RADVD_PID" ] && hr_stop_pid "$RADVD_PID" TERM
+    RADVD_PID=
+    hr_teardown
+    return "$status"
+}
+
+# --- the cases ---------------------------------------------------------------------------------------------
+
+case_healthy() {
+    expect_healthy "healthy" || return 1
+    doctor --json || { problem "doctor --json exited $?"; return 1; }
+    jq -e '.healthy == true and (.findings | length) == 0
+        and ([.checks[].name] == ["token", "dns", "tcp", "api", "clock", "identity", "uplink", "forwarding",
+             "next-hop", "bindings", "routes", "forward-policy", "networkd"])
+        and all(.checks[]; .status == "ok")' "$HR_WORK/doctor.out" >/dev/null ||
+        problem "doctor --json: not the healthy report with every check"
+    jq -e --arg vps "$HR_VPS_ID" '.checks[] | select(.name == "identity") | .detail
+        | startswith($vps) and contains("nextHop 2001:db8::10 is assigned")' "$HR_WORK/doctor.out" >/dev/null ||
+        problem "identity detail does not say the nextHop matched"
+    [ -z "$WHY" ]
+}
+
+case_radvd_default_route() {
+    doctor --json
+    jq -e '.checks[] | select(.name == "uplink") | .detail | test("^eth0: default via fe80:.*from router advertisements \\(proto ra\\)$")' \
+        "$HR_WORK/doctor.out" >/dev/null || problem "uplink detail: $(jq -c '.checks[] | select(.name == "uplink")' "$HR_WORK/doctor.out")"
+    ip -n "$HR_VPS" -6 route add default via "$HR_ROUTER_ADDR" dev eth0 metric 100 proto static
+    doctor --json
+    jq -e '.checks[] | select(.name == "uplink") | .detail == "eth0: default via 2001:db8::1, static (proto static)"' \
+        "$HR_WORK/doctor.out" >/dev/null || problem "with a static default route: $(jq -c '.checks[] | select(.name == "uplink")' "$HR_WORK/doctor.out")"
+    ip -n "$HR_VPS" -6 route del default via "$HR_ROUTER_ADDR" dev eth0 metric 100
+    # No default route at all: radvd withdraws it (its last RA has lifetime 0).
+    hr_stop_pid "$RADVD_PID" TERM
+    RADVD_PID=
+    hr_wait 5 eval '! has_ra_default' || problem "the RA default route stayed after radvd stopped"
+    expect_finding uplink "no IPv6 default route leaves through the uplink"
+    radvd_start
+    hr_wait 10 has_ra_default || problem "no RA default route 10 s after radvd started again"
+    expect_healthy "radvd back"
+    [ -z "$WHY" ]
+}
+
+case_forwarding_lockout() {
+    hr_sysctl "$HR_VPS" net.ipv6.conf.eth0.accept_ra 1
+    expect_finding forwarding "accept_ra is 1"
+    grep -qF "do: sysctl -w net.ipv6.conf.eth0.accept_ra=2" "$HR_WORK/doctor.out" || problem "no remedy accept_ra=2"
+    hr_sysctl "$HR_VPS" net.ipv6.conf.eth0.accept_ra 2
+    expect_healthy "accept_ra back to 2"
+    [ -z "$WHY" ]
+}
+
+# forward_drop NAME BREAK ACCEPT_OUT ACCEPT_IN CLEAN TEXT: BREAK drops forwarded traffic (the container becomes
+# unreachable) and doctor must name the chain (TEXT); ACCEPT_OUT accepts traffic to br0 only, and the container's
+# answers are still dropped: still unreachable, still a finding; ACCEPT_IN accepts traffic from br0 too: reachable,
+# and doctor is healthy. CLEAN removes it all.
+forward_drop() {
+    local break=$2 accept_out=$3 accept_in=$4 clean=$5 text=$6
+    container_reachable || { problem "the container is not reachable before the drop"; return 1; }
+    hr_in "$HR_VPS" sh -c "$break" || { problem "cannot set the drop: $break"; return 1; }
+    ! container_reachable || problem "the container is still reachable with the drop in place (the fault is not real)"
+    expect_finding forward-policy "$text"
+    hr_in "$HR_VPS" sh -c "$accept_out" || problem "cannot add the accept rule: $accept_out"
+    ! container_reachable || problem "the container is reachable with an accept to br0 alone"
+    expect_finding forward-policy "$text"
+    hr_in "$HR_VPS" sh -c "$accept_in" || problem "cannot add the accept rule: $accept_in"
+    container_reachable || problem "the container is unreachable with accept rules both ways"
+    expect_healthy "$1 with accept rules for br0"
+    hr_in "$HR_VPS" sh -c "$clean" || problem "cannot clean up: $clean"
+    [ -z "$WHY" ]
+}
+
+case_drop_iptables_nft() {
+    forward_drop ip6tables-nft "ip6tables-nft -P FORWARD DROP" "ip6tables-nft -A FORWARD -o br0 -j ACCEPT" \
+        "ip6tables-nft -A FORWARD -i br0 -j ACCEPT" "ip6tables-nft -F FORWARD && ip6tables-nft -P FORWARD ACCEPT" \
+        "ip6tables-nft filter FORWARD"
+}
+
+case_drop_iptables_legacy() {
+    forward_drop ip6tables-legacy "ip6tables-legacy -P FORWARD DROP" "ip6tables-legacy -A FORWARD -o br0 -j ACCEPT" \
+        "ip6tables-legacy -A FORWARD -i br0 -j ACCEPT" \
+        "ip6tables-legacy -F FORWARD && ip6tables-legacy -P FORWARD ACCEPT" "ip6tables-legacy filter FORWARD"
+}
+
+case_drop_nft() {
+    forward_drop nft \
+        "nft add table inet hostup_test && nft 'add chain inet hostup_test forward { type filter hook forward priority 0; policy drop; }'" \
+        "nft add rule inet hostup_test forward oifname br0 accept" \
+        "nft add rule inet hostup_test forward iifname br0 accept" \
+        "nft delete table inet hostup_test" "nft inet hostup_test forward"
+}
+
+case_dadfailed() {
+    # The container claims the vps's br0 address; the vps's copy is then added by hand with DAD on, and fails it.
+    ip -n "$HR_CTR" addr add "$P2_HOST/64" dev eth0 nodad
+    ip -n "$HR_VPS" addr del "$P2_HOST/64" dev br0
+    hr_sysctl "$HR_VPS" net.ipv6.conf.br0.accept_dad 1
+    ip -n "$HR_VPS" addr add "$P2_HOST/64" dev br0
+    hr_wait 5 eval "ip -n $HR_VPS -6 addr show dev br0 | grep -q dadfailed" || {
+        problem "the kernel did not mark $P2_HOST dadfailed"
+    }
+    expect_finding routes "duplicate address detection failed"
+    ip -n "$HR_CTR" addr del "$P2_HOST/64" dev eth0
+    ip -n "$HR_VPS" addr del "$P2_HOST/64" dev br0
+    hr_sysctl "$HR_VPS" net.ipv6.conf.br0.accept_dad 0
+    hr_agent sync >>"$HR_WORK/sync.log" 2>&1 || problem "sync after the dadfailed case exited $?"
+    expect_healthy "after removing the duplicate and a sync"
+    [ -z "$WHY" ]
+}
+
+case_next_hop_not_on_uplink() {
+    ip -n "$HR_VPS" addr del "$HR_NEXT_HOP/64" dev eth0
+    ip -n "$HR_VPS" addr add "$HR_NEXT_HOP/64" dev br0 nodad
+    expect_finding next-hop "not on the uplink eth0"
+    ip -n "$HR_VPS" addr del "$HR_NEXT_HOP/64" dev br0
+    ip -n "$HR_VPS" addr add "$HR_NEXT_HOP/64" dev eth0 nodad
+    hr_wait 5 hr_ping "$HR_ROUTER" "$HR_NEXT_HOP" || problem "the router cannot reach the nextHop again"
+    expect_healthy "nextHop back on eth0"
+    [ -z "$WHY" ]
+}
+
+case_binding_interface() {
+    # A binding for a WireGuard-like interface (a bridge here: this kernel has no wireguard) that no route uses yet.
+    local DOCTOR_CONFIG=$CONFIG_EXTRA
+    expect_finding bindings "wg0: the binding \"vpn\" names an interface that does not exist"
+    ip -n "$HR_VPS" link add wg0 type bridge && ip -n "$HR_VPS" link set wg0 up
+    expect_healthy "wg0 exists"
+    hr_sysctl "$HR_VPS" net.ipv6.conf.wg0.disable_ipv6 1
+    expect_finding bindings "wg0: IPv6 is disabled on the interface"
+    hr_sysctl "$HR_VPS" net.ipv6.conf.wg0.disable_ipv6 0
+    expect_healthy "IPv6 enabled on wg0"
+    ip -n "$HR_VPS" link del wg0
+    [ -z "$WHY" ]
+}
+
+case_clock_skew() {
+    proxy_start 3600 || { problem "the skewing proxy did not start"; return 1; }
+    DOCTOR_ENV=(HOSTUP_ROUTED_API_URL=http://127.0.0.1:8081)
+    expect_finding clock "3600 s behind the API's"
+    proxy_stop
+    proxy_start 30 || { problem "the skewing proxy did not start again"; return 1; }
+    expect_healthy "Date 30 s off (within 60 s)"
+    proxy_stop
+    DOCTOR_ENV=()
+    [ -z "$WHY" ]
+}
+
+case_token_mode() {
+    chmod 0644 "$HR_WORK/token"
+    expect_finding token "mode 0644"
+    grep -qF "do: chmod 600 $HR_WORK/token" "$HR_WORK/doctor.out" || problem "no chmod remedy"
+    chmod 0600 "$HR_WORK/token"
+    expect_healthy "token mode 0600"
+    [ -z "$WHY" ]
+}
+
+case_token_scope() {
+    hr_sim_control tokens "{\"token\": \"$HR_TOKEN\", \"scopes\": [\"read:network\"]}"
+    expect_finding api "lacks a scope (403)"
+    hr_sim_control tokens "{\"token\": \"$HR_TOKEN\", \"scopes\": [\"read:network\", \"read:vm\", \"write:network\"]}"
+    expect_healthy "every scope back"
+    [ -z "$WHY" ]
+}
+
+hr_sim_control() {
+    ip netns exec "$HR_VPS" curl -sS --fail --max-time 10 -X POST -H 'Content-Type: application/json' \
+        --data "$2" "$HR_API_URL/_sim/$1" >/dev/null
+}
+
+# --- main --------------------------------------------------------------------------------------------------
+
+if reason=$(hr_unavailable); then
+    echo "SKIP: doctor tests need network namespaces: $reason"
+    exit 77
+fi
+MISSING=()
+for tool in radvd python3 timeout nft ip6tables-nft ip6tables-legacy ip6tables-nft-save ip6tables-legacy-save; do
+    command -v "$tool" >/dev/null 2>&1 || MISSING+=("$tool")
+done
+if [ "${#MISSING[@]}" != 0 ]; then
+    echo "SKIP: not installed: ${MISSING[*]} (apt-get install radvd python3 iptables nftables)"
+    if [ -n "${CI:-}" ]; then
+        echo "not ok - tools: CI must run every doctor check, and ${MISSING[*]} are missing"
+        exit 1
+    fi
+    exit 77
+fi
+hr_resolve_bin || exit 1
+hr_setup_traps
+trap doctor_teardown EXIT
+
+setup() {
+    hr_topology_up || return 1
+    radvd_start
+    hr_wait 10 has_ra_default || { echo "setup: no RA default route 10 s after radvd started" >&2; return 1; }
+    hr_sim_start || return 1
+    printf '%s\n' "$HR_TOKEN" >"$HR_WORK/token" && chmod 0600 "$HR_WORK/token"
+    local bindings='
+[[bindings]]
+match = "containers"
+mode = "address"
+interface = "br0"
+forwarding = true
+
+[[bindings]]
+match = "*"
+mode = "anyip"'
+    mkdir -p "$HR_WORK/state"
+    HR_CONFIG=$HR_WORK/config.toml
+    # No vps_id: doctor is to detect it from the nextHop; no uplink: from the RA default route.
+    cat >"$HR_CONFIG" <<EOF
+api_url = "$HR_API_URL"
+token_file = "$HR_WORK/token"
+state_dir = "$HR_WORK/state"
+$bindings
+EOF
+    CONFIG_EXTRA=$HR_WORK/config-extra.toml
+    { cat "$HR_CONFIG"; printf '\n[[bindings]]\nmatch = "vpn"\nmode = "route"\ninterface = "wg0"\n'; } >"$CONFIG_EXTRA"
+    hr_create_route "$P1" web >/dev/null || return 1
+    hr_create_route "$P2" containers >/dev/null || return 1
+    ip -n "$HR_CTR" addr add "$P2_CONTAINER/64" dev eth0 nodad || return 1
+    ip -n "$HR_CTR" -6 route add default via "$P2_HOST" dev eth0 || return 1
+    ip netns exec "$HR_VPS" "$BIN/hostup-routed" sync --config "$HR_CONFIG" >>"$HR_WORK/sync.log" 2>&1 || {
+        echo "setup: sync failed:" >&2
+        tail -n 5 "$HR_WORK/sync.log" >&2
+        return 1
+    }
+}
+start=$SECONDS
+if ! setup; then
+    echo "not ok - setup"
+    echo "0 passed, 1 failed"
+    exit 1
+fi
+
+run_case "healthy: doctor prints only its summary and exits 0; --json lists every check" case_healthy
+run_case "radvd default route: named proto ra, a static one named static; none is a problem" case_radvd_default_route
+run_case "forwarding lockout: all.forwarding=1 with accept_ra=1 on an RA uplink" case_forwarding_lockout
+run_case "FORWARD drop through ip6tables-nft" case_drop_iptables_nft
+run_case "FORWARD drop through ip6tables-legacy" case_drop_iptables_legacy
+run_case "FORWARD drop through nft (inet table)" case_drop_nft
+run_case "dadfailed: the container holds the vps's br0 address" case_dadfailed
+run_case "nextHop on br0 instead of the uplink" case_next_hop_not_on_uplink
+run_case "binding interface missing, then with IPv6 disabled" case_binding_interface
+run_case "clock skew: Date an hour ahead is a problem, 30 s is not" case_clock_skew
+run_case "token file mode 0644" case_token_mode
+run_case "token without read:vm" case_token_scope
+
+echo "# $((SECONDS - start)) s"
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" = 0 ]
