@@ -23,12 +23,14 @@ set -uo pipefail
 # shellcheck source=scripts/netns-lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/netns-lib.sh"
 
+# shellcheck disable=SC2034 # read by netns-lib.sh's hr_topology_up
 HR_DEFAULT_ROUTE=ra
 P1=2001:db8:1000:1::/64
 P2=2001:db8:1000:2::/64
 P2_HOST=2001:db8:1000:2::1
 P2_CONTAINER=2001:db8:1000:2::2
-RADVD_PID= PROXY_PID=
+RADVD_PID=""
+PROXY_PID=""
 CONFIG_EXTRA=
 
 diagnostics() {
@@ -336,16 +338,6 @@ setup() {
     hr_wait 10 has_ra_default || { echo "setup: no RA default route 10 s after radvd started" >&2; return 1; }
     hr_sim_start || return 1
     printf '%s\n' "$HR_TOKEN" >"$HR_WORK/token" && chmod 0600 "$HR_WORK/token"
-    local bindings='
-[[bindings]]
-match = "containers"
-mode = "address"
-interface = "br0"
-forwarding = true
-
-[[bindings]]
-match = "*"
-mode = "anyip"'
     mkdir -p "$HR_WORK/state"
     HR_CONFIG=$HR_WORK/config.toml
     # No vps_id: doctor is to detect it from the nextHop; no uplink: from the RA default route.
@@ -353,7 +345,7 @@ mode = "anyip"'
 api_url = "$HR_API_URL"
 token_file = "$HR_WORK/token"
 state_dir = "$HR_WORK/state"
-$bindings
+$HR_BINDINGS_CONTAINERS
 EOF
     CONFIG_EXTRA=$HR_WORK/config-extra.toml
     { cat "$HR_CONFIG"; printf '\n[[bindings]]\nmatch = "vpn"\nmode = "route"\ninterface = "wg0"\n'; } >"$CONFIG_EXTRA"

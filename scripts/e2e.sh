@@ -357,16 +357,7 @@ if ! { hr_topology_up && hr_sim_start; } 2>"$HR_WORK/setup.err"; then
     echo "0 passed, 1 failed"
     exit 1
 fi
-hr_write_config "$HR_CONFIG" '
-[[bindings]]
-match = "containers"
-mode = "address"
-interface = "br0"
-forwarding = true
-
-[[bindings]]
-match = "*"
-mode = "anyip"'
+hr_write_config "$HR_CONFIG" "$HR_BINDINGS_CONTAINERS"
 
 # background_sync NAME: `hostup-routed sync` in the vps namespace in the background; its exit status goes to
 # $HR_WORK/NAME.rc ("signal N" when a signal ended it), its output to NAME.out/NAME.err; sets BG_PID.

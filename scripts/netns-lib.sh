@@ -37,6 +37,19 @@ HR_SIM_PORT=${HR_SIM_PORT:-8080}
 HR_API_URL=http://127.0.0.1:$HR_SIM_PORT
 HR_TOKEN=hr-test-token-$$
 
+# The bindings the topology is made for (a config's tail): routes labelled `containers` get an address on br0, with
+# forwarding, to reach the container; every other route is bound anyip.
+HR_BINDINGS_CONTAINERS='
+[[bindings]]
+match = "containers"
+mode = "address"
+interface = "br0"
+forwarding = true
+
+[[bindings]]
+match = "*"
+mode = "anyip"'
+
 HR_WORK=
 HR_SIM_PID=
 HR_DAEMON_PID=

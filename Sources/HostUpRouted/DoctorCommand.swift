@@ -26,13 +26,7 @@ struct DoctorCommand: AsyncParsableCommand {
 
     func run() async throws {
         let wiring = try Wiring(options: options)
-        let kernel: RTNetlinkKernel
-        do {
-            kernel = try RTNetlinkKernel()
-        } catch {
-            printError("netlink: \(error)")
-            throw ExitCodes.kernel
-        }
+        let kernel = try wiring.kernel()
         let doctor = Doctor(
             configuration: wiring.configuration, environment: wiring.environment, runTool: ToolRun.run,
             logger: wiring.logger)

@@ -97,15 +97,19 @@ struct Wiring {
             ?? RTNetlinkMonitor.defaultReceiveBufferSize
     }
 
-    /// The agent over the real kernel; `client` is `nil` for commands that need no API.
-    func agent(client: HostUpClient?) throws -> Agent {
-        let kernel: RTNetlinkKernel
+    /// The real kernel (an rtnetlink socket). Exits 1 when the socket cannot be opened.
+    func kernel() throws -> RTNetlinkKernel {
         do {
-            kernel = try RTNetlinkKernel()
+            return try RTNetlinkKernel()
         } catch {
             printError("netlink: \(error)")
             throw ExitCodes.kernel
         }
+    }
+
+    /// The agent over the real kernel; `client` is `nil` for commands that need no API.
+    func agent(client: HostUpClient?) throws -> Agent {
+        let kernel = try kernel()
         do {
             return try Agent(
                 configuration: configuration, client: client, kernel: kernel,
