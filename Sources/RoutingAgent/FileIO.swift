@@ -211,7 +211,8 @@ package final class CheckedDirectory {
 
     /// Replaces `name` atomically: writes a fresh `name.tmp` (whatever was there is unlinked first, and the new
     /// one is created with `O_EXCL`), fsync(2)s it, renameat(2)s it over `name`, fsyncs the directory. With
-    /// `durable: false` nothing is fsync'd (for files on a tmpfs that mean nothing after a reboot).
+    /// `durable: false` nothing is fsync'd (for files on a tmpfs that mean nothing after a reboot). The file gets
+    /// `mode` by fchmod(2), whatever the umask (the packaged unit's `UMask=0077` would make 0644 into 0600).
     package func writeAtomically(
         _ bytes: [UInt8], to name: String, mode: mode_t = 0o600, durable: Bool = true
     ) throws(FileIO.Error) {
@@ -220,6 +221,11 @@ package final class CheckedDirectory {
             throw FileIO.Error(path: path + "/" + temporary, operation: "unlink", errno: errno)
         }
         let fd = try openFile(temporary, flags: O_WRONLY | O_CREAT | O_EXCL, mode: mode)
+        guard fchmod(fd, mode) == 0 else {
+            let saved = errno
+            close(fd)
+            throw FileIO.Error(path: path + "/" + temporary, operation: "fchmod", errno: saved)
+        }
         try FileIO.writeAllAndClose(fd, bytes, path: path + "/" + temporary, sync: durable)
         try rename(temporary, to: name)
         if durable { _ = fsync(descriptor) }
