@@ -50,6 +50,7 @@ public actor Agent {
     /// The last identification: the answer it was made from and the VPS id it found.
     private var identified: (document: RoutedIPv6State, vpsID: String)?
     private var runtimeWriteFailed = false
+    private var metricsWriteFailed = false
     /// The input of the last reconcile that left the kernel converged, while the mirror holds it, and the sysctls
     /// it left.
     private var converged: (input: ConvergenceInput, sysctls: SysctlInput)?
@@ -362,6 +363,8 @@ public actor Agent {
         state.savedSysctls = report.savedSysctls
         if routes == nil {
             announceApplied(plan: plan, report: report, problems: problems)
+            runtime.routes = RuntimeStatus.RouteTally(
+                routes: state.routes, plan: plan, report: report, problems: problems, refused: runtime.refusals.count)
         }
         lastReconcileFailed = !report.failed.isEmpty
         runtime.deferrals = plan.deferred.map(\.description)
@@ -370,6 +373,8 @@ public actor Agent {
             runtime.lastError = nil
         }
         if lastReconcileFailed {
+            runtime.counters.kernelErrors += report.failed.count
+            runtime.counters.failures[RuntimeStatus.Failure.Code.kernel.rawValue, default: 0] += 1
             runtime.lastError = RuntimeStatus.Failure(
                 .kernel, "kernel: " + report.failed.map { "\($0.operation): \($0.error)" }.joined(separator: "; "))
             // Each failed operation was logged as a kernel-error entry with its route, prefix and errno.
@@ -482,7 +487,9 @@ public actor Agent {
 
     /// Records a failure that changed nothing, such as an API error.
     public func markFailed(_ error: any Error) {
-        runtime.lastError = RuntimeStatus.Failure(error)
+        let failure = RuntimeStatus.Failure(error)
+        runtime.lastError = failure
+        runtime.counters.failures[failure.code, default: 0] += 1
         runtime.lastStepEnd = now()
         runtime.steps += 1
         try? save()
@@ -492,6 +499,7 @@ public actor Agent {
     /// Records a daemon step that found no API token (so `sync` run by hand learns why nothing happened).
     public func markWaitingForToken() {
         runtime.lastError = RuntimeStatus.Failure(.noToken, Agent.waitingForToken)
+        runtime.counters.failures[RuntimeStatus.Failure.Code.noToken.rawValue, default: 0] += 1
         runtime.lastStepEnd = now()
         runtime.steps += 1
         publishRuntime()
@@ -513,18 +521,26 @@ public actor Agent {
         stored = state
     }
 
-    /// Writes the runtime status (``RuntimeStatusStore``); a failure is logged once, never thrown: the
-    /// status is for people and commands, the kernel does not depend on it.
+    /// Writes the runtime status (``RuntimeStatusStore``), then the metrics textfile (``MetricsTextfile``, at
+    /// ``AgentConfiguration/metricsFile``) from it; a failure is logged once, never thrown: the status and the
+    /// metrics are for people and commands, the kernel does not depend on them.
     public func publishRuntime() {
         guard let runtimeStore else { return }
         do {
             try runtimeStore.save(runtime)
+            runtimeWriteFailed = false
         } catch {
             if !runtimeWriteFailed { logger.warning("cannot write the runtime status in \(runtimeStore.directory): \(error)") }
             runtimeWriteFailed = true
-            return
         }
-        runtimeWriteFailed = false
+        guard let path = configuration.metricsFile else { return }
+        do {
+            try MetricsTextfile(path: path).write(runtime)
+            metricsWriteFailed = false
+        } catch {
+            if !metricsWriteFailed { logger.warning("cannot write the metrics textfile: \(error)") }
+            metricsWriteFailed = true
+        }
     }
 
     /// Replaces the configuration and the API client (SIGHUP). The next step uses them.
@@ -581,7 +597,7 @@ public actor Agent {
     // MARK: - The kernel mirror
 
     /// Why the mirror was replaced by a fresh dump.
-    public enum ResyncReason: String, Sendable {
+    public enum ResyncReason: String, Sendable, CaseIterable {
         /// The monitor's receive queue overflowed (`ENOBUFS`): announcements were lost.
         case lostEvents = "ENOBUFS"
         /// A dump was interrupted by a concurrent change (`NLM_F_DUMP_INTR`) and was taken again.

@@ -72,6 +72,7 @@ struct ConfigFile {
         case uplink
         case stateDirectory = "state_dir"
         case nonlocalBind = "nonlocal_bind"
+        case metricsFile = "metrics_file"
         case bindings
 
         /// What the key's value must be, in words.
@@ -119,6 +120,7 @@ struct ConfigFile {
     var stateDirectory: String?
     /// `nonlocal_bind` as written: a boolean in the file, or the text of `HOSTUP_ROUTED_NONLOCAL_BIND`.
     var nonlocalBind: String?
+    var metricsFile: String?
     var bindings: [BindingEntry]?
     /// The line of each top-level key written in the file.
     var lines: [Key: Int] = [:]
@@ -218,6 +220,7 @@ struct ConfigFile {
         case .uplink: uplink = value
         case .stateDirectory: stateDirectory = value
         case .nonlocalBind: nonlocalBind = value
+        case .metricsFile: metricsFile = value
         case .bindings: break
         }
     }
@@ -234,7 +237,7 @@ struct ConfigFile {
         // an ESC would reach the log and the terminal.
         let values: [(Key, String?)] = [
             (.apiURL, apiURL), (.vpsID, vpsID), (.tokenFile, tokenFile), (.pollInterval, pollInterval),
-            (.uplink, uplink), (.stateDirectory, stateDirectory),
+            (.uplink, uplink), (.stateDirectory, stateDirectory), (.metricsFile, metricsFile),
         ]
         for case (let key, let value?) in values {
             if let (position, scalar) = value.unicodeScalars.enumerated().first(where: { _, scalar in
@@ -298,6 +301,13 @@ struct ConfigFile {
         }
         if let fromSystemd = environment["RUNTIME_DIRECTORY"], fromSystemd.hasPrefix("/") {
             configuration.runtimeDirectoryOverride = String(fromSystemd.split(separator: ":").first ?? "")
+        }
+
+        if let metricsFile {
+            if !metricsFile.isEmpty, let problem = MetricsTextfile.problem(withPath: metricsFile) {
+                throw error(.metricsFile, "\"\(metricsFile)\" \(problem)")
+            }
+            configuration.metricsFileSetting = metricsFile
         }
 
         switch nonlocalBind {

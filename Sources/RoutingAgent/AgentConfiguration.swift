@@ -28,6 +28,16 @@ public struct AgentConfiguration: Sendable, Equatable {
     }
     /// `$RUNTIME_DIRECTORY`, when the environment gave one.
     public var runtimeDirectoryOverride: String?
+    /// Where the Prometheus textfile (``MetricsTextfile``) is written, or `nil` when no metrics are written.
+    /// Defaults to `hostup-routed.prom` in the ``runtimeDirectory``, which the package links into
+    /// `/var/lib/prometheus/node-exporter/` (node_exporter's textfile collector reads `*.prom` there). The key is
+    /// `metrics_file`: an absolute path ending in `.prom`, or `""` for no metrics.
+    public var metricsFile: String? {
+        guard let metricsFileSetting else { return runtimeDirectory + "/" + MetricsTextfile.defaultFileName }
+        return metricsFileSetting.isEmpty ? nil : metricsFileSetting
+    }
+    /// `metrics_file` as configured: `nil` for the default, `""` for none, else the path.
+    public var metricsFileSetting: String?
     /// How routes become kernel objects. Empty means one `anyip` binding for every route.
     public var bindings: [Binding]
     /// Whether `net.ipv6.ip_nonlocal_bind` is set to 1 while any prefix is bound `anyip`, so that services can

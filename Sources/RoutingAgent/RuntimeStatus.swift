@@ -1,5 +1,6 @@
 import FoundationEssentials
 import HostUpAPI
+import Netlink
 
 /// What the daemon (or a one-shot command) did lately, as values: kept in `status.json` in the runtime directory
 /// (`/run/hostup-routed`, systemd's `RuntimeDirectory=`), gone at reboot. `status`, `sync` and `routes create`
@@ -22,6 +23,8 @@ public struct RuntimeStatus: Codable, Sendable, Equatable {
     public var refusals: [RouteRefusal] = []
     /// Objects of the last reconcile that wait for something (a missing interface), as lines.
     public var deferrals: [String] = []
+    /// How the remembered routes fared in the last reconcile to them, or `nil` before the first.
+    public var routes: RouteTally?
     /// What the daemon has done to the kernel since it started.
     public var counters = Counters()
 
@@ -69,6 +72,8 @@ public struct RuntimeStatus: Codable, Sendable, Equatable {
                 }
             case is IdentityResolver.Failure:
                 self.init(.identity, "\(error)")
+            case is NetlinkError:
+                self.init(.kernel, "kernel: \(error)")
             default:
                 self.init(.other, "\(error)")
             }
@@ -87,8 +92,23 @@ public struct RuntimeStatus: Codable, Sendable, Equatable {
         public var repairsHeldBack = 0
         /// Fresh dumps that replaced the mirror, by reason (``KernelResyncReason`` raw values).
         public var resyncs: [String: Int] = [:]
+        /// Steps (and repairs) that ended in a failure, by ``Failure/Code`` raw value.
+        public var failures: [String: Int] = [:]
+        /// Kernel operations (rtnetlink requests, sysctl writes) that failed.
+        public var kernelErrors = 0
 
         public init() {}
+
+        public init(from decoder: any Decoder) throws {
+            // A status written by an older version lacks the newer counters: they start at zero.
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            kernelDumps = try container.decodeIfPresent(Int.self, forKey: .kernelDumps) ?? 0
+            repairs = try container.decodeIfPresent(Int.self, forKey: .repairs) ?? 0
+            repairsHeldBack = try container.decodeIfPresent(Int.self, forKey: .repairsHeldBack) ?? 0
+            resyncs = try container.decodeIfPresent([String: Int].self, forKey: .resyncs) ?? [:]
+            failures = try container.decodeIfPresent([String: Int].self, forKey: .failures) ?? [:]
+            kernelErrors = try container.decodeIfPresent(Int.self, forKey: .kernelErrors) ?? 0
+        }
     }
 
     public init() {}

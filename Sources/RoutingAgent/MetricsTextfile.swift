@@ -1,0 +1,127 @@
+import FoundationEssentials
+import Prometheus
+
+/// The agent's figures as a Prometheus text-format file for node_exporter's textfile collector, rendered from the
+/// ``RuntimeStatus`` the agent has just stored.
+///
+/// node_exporter (`--collector.textfile.directory`, `/var/lib/prometheus/node-exporter` in Debian's
+/// `prometheus-node-exporter`) reads every `*.prom` file in its directory at each scrape and follows symbolic
+/// links. The file is replaced atomically (written as `NAME.tmp`, which the collector ignores, then renamed over
+/// `NAME` in the same directory), so a scrape sees the old figures or the new ones, never half a file; it is given
+/// mode 0644 with fchmod(2), whatever the umask (the packaged unit's is 0077), so that node_exporter, running as
+/// its own user, can read it. Samples carry no timestamps: node_exporter refuses a textfile whose samples have
+/// them. The text is made by swift-prometheus's `PrometheusCollectorRegistry`, not by hand.
+///
+/// Series (counters are this daemon run's, from zero at its start; `steps_total` counts since boot):
+/// - `hostup_routed_routes{state}` gauge: routes by state (``RuntimeStatus/RouteTally``): `applied`, `deferred`,
+///   `conflict`, `failed`, `unbound`, `removal_pending`, `refused`. Absent before the first reconcile.
+/// - `hostup_routed_last_sync_timestamp_seconds` gauge: when a valid answer was last applied (Unix time).
+/// - `hostup_routed_last_step_timestamp_seconds` gauge: when the last step (fetch and reconcile) ended.
+/// - `hostup_routed_steps_total` counter: steps ended, successful or not.
+/// - `hostup_routed_errors_total{code}` counter: steps and repairs that failed, by ``RuntimeStatus/Failure/Code``.
+/// - `hostup_routed_kernel_errors_total` counter: kernel operations that failed.
+/// - `hostup_routed_repairs_total`, `hostup_routed_repairs_held_back_total` counters: repair passes run after the
+///   kernel changed under the agent, and those the rate limit delayed.
+/// - `hostup_routed_kernel_resyncs_total{reason}` counter: fresh dumps that replaced the kernel mirror.
+/// - `hostup_routed_kernel_dumps_total` counter: full dumps of links, addresses and routes.
+public struct MetricsTextfile: Sendable {
+    /// The file, an absolute path ending in `.prom`.
+    public var path: String
+
+    /// The file's name in the runtime directory when `metrics_file` is not set.
+    public static let defaultFileName = "hostup-routed.prom"
+    /// The prefix of every series.
+    public static let prefix = "hostup_routed_"
+
+    public init(path: String) {
+        self.path = path
+    }
+
+    /// Why `path` cannot be a metrics textfile, or `nil` when it can: it must be absolute and name a file whose
+    /// name ends in `.prom` (node_exporter reads no other).
+    public static func problem(withPath path: String) -> String? {
+        guard path.hasPrefix("/") else { return "is not an absolute path" }
+        let name = path.split(separator: "/", omittingEmptySubsequences: false).last ?? ""
+        guard name.hasSuffix(".prom"), name.count > ".prom".count else {
+            return
+                "does not name a file ending in .prom (node_exporter's textfile collector reads only *.prom)"
+        }
+        return nil
+    }
+
+    /// Replaces the file with the figures of `status`. The directory must exist; it is not created.
+    ///
+    /// - Throws: `FileIO.Error` when the directory cannot be opened (missing, writable by others, read-only file
+    ///   system) or the file cannot be written or renamed.
+    public func write(_ status: RuntimeStatus) throws {
+        let slash = path.lastIndex(of: "/") ?? path.startIndex
+        let directory = slash == path.startIndex ? "/" : String(path[..<slash])
+        let name = String(path[path.index(after: slash)...])
+        try CheckedDirectory(directory, create: false).writeAtomically(
+            Self.render(status), to: name, mode: 0o644, durable: false)
+    }
+
+    /// The Prometheus text exposition format (version 0.0.4) of `status`'s figures, with `# HELP` and `# TYPE`
+    /// lines and no timestamps.
+    public static func render(_ status: RuntimeStatus) -> [UInt8] {
+        let registry = PrometheusCollectorRegistry()
+        if let routes = status.routes {
+            for (state, count) in routes.byState {
+                registry.makeGauge(
+                    name: prefix + "routes", labels: [("state", state)],
+                    help: "Routes for this VPS by state after the last reconcile."
+                ).set(Double(count))
+            }
+        }
+        if let lastSync = status.lastSync {
+            registry.makeGauge(
+                name: prefix + "last_sync_timestamp_seconds",
+                help:
+                    "When a valid API answer was last applied to the kernel, in seconds since the Unix epoch."
+            ).set(lastSync.timeIntervalSince1970)
+        }
+        if let lastStepEnd = status.lastStepEnd {
+            registry.makeGauge(
+                name: prefix + "last_step_timestamp_seconds",
+                help: "When the last step (fetch and reconcile) ended, in seconds since the Unix epoch."
+            ).set(lastStepEnd.timeIntervalSince1970)
+        }
+        registry.makeCounter(
+            name: prefix + "steps_total",
+            help: "Steps (fetch and reconcile) ended since boot, successful or not."
+        ).increment(by: Int64(status.steps))
+        let counters = status.counters
+        for code in RuntimeStatus.Failure.Code.allCases {
+            registry.makeCounter(
+                name: prefix + "errors_total", labels: [("code", code.rawValue)],
+                help: "Steps and repairs that failed, by error code."
+            ).increment(by: Int64(counters.failures[code.rawValue] ?? 0))
+        }
+        registry.makeCounter(
+            name: prefix + "kernel_errors_total",
+            help: "Kernel operations (rtnetlink requests, sysctl writes) that failed."
+        ).increment(by: Int64(counters.kernelErrors))
+        registry.makeCounter(
+            name: prefix + "repairs_total",
+            help: "Reconcile passes run because the kernel changed under the agent."
+        ).increment(by: Int64(counters.repairs))
+        registry.makeCounter(
+            name: prefix + "repairs_held_back_total",
+            help: "Repair passes delayed by the repair rate limit."
+        ).increment(by: Int64(counters.repairsHeldBack))
+        let reasons = Set(Agent.ResyncReason.allCases.map(\.rawValue)).union(counters.resyncs.keys)
+            .sorted()
+        for reason in reasons {
+            registry.makeCounter(
+                name: prefix + "kernel_resyncs_total", labels: [("reason", reason)],
+                help: "Fresh kernel dumps that replaced the agent's mirror of the kernel, by reason."
+            ).increment(by: Int64(counters.resyncs[reason] ?? 0))
+        }
+        registry.makeCounter(
+            name: prefix + "kernel_dumps_total", help: "Full dumps of links, addresses and routes."
+        ).increment(by: Int64(counters.kernelDumps))
+        var buffer: [UInt8] = []
+        registry.emit(into: &buffer)
+        return buffer
+    }
+}
