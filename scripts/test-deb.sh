@@ -141,7 +141,7 @@ case_contents() {
         /usr/lib/systemd/catalog/hostup-routed.catalog /etc/iproute2/rt_protos.d/hostup-routed.conf \
         /usr/share/man/man8/hostup-routed.8.gz /usr/share/bash-completion/completions/hostup-routed \
         /usr/share/zsh/vendor-completions/_hostup-routed /usr/share/doc/hostup-routed/copyright \
-        /usr/share/doc/hostup-routed/changelog.gz; do
+        /usr/share/doc/hostup-routed/changelog.gz /var/lib/prometheus/node-exporter/hostup-routed.prom; do
         grep -qxF "$path" <<<"$listing" || {
             fail "$path is not in the package"
             return 1
