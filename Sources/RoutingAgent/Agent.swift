@@ -663,6 +663,13 @@ public actor Agent {
         return .drift("\(change)")
     }
 
+    /// Counts a repair pass that could not run (the kernel could not be observed) under its failure code, and
+    /// publishes the runtime status. The last error stays the last step's: the next step retries anyway.
+    public func countRepairFailure(_ error: any Error) {
+        runtime.counters.failures[RuntimeStatus.Failure(error).code, default: 0] += 1
+        publishRuntime()
+    }
+
     /// Counts a repair pass (``KernelWatch``) and one held back by the rate limit.
     public func countRepair(heldBack: Bool) {
         if heldBack { runtime.counters.repairsHeldBack += 1 } else { runtime.counters.repairs += 1 }

@@ -154,6 +154,7 @@ public struct KernelWatch: Sendable {
         } catch {
             logger.error(
                 "repair failed: \(error)", metadata: [LogKeys.event: "\(AgentEvent.kernelError.rawValue)"])
+            await agent.countRepairFailure(error)
             return
         }
         await agent.publishRuntime()

@@ -1,13 +1,14 @@
 import Foundation
 import HostUpAPI
 import Logging
+import Netlink
 import Reconciliation
 import Testing
 
 @testable import RoutingAgent
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #endif
 
 /// The samples of a Prometheus text-format document, keyed by series (`name{label="value"}` as written), and the
@@ -253,6 +254,12 @@ private struct Exposition {
         #expect(
             text.samples["hostup_routed_errors_total{code=\"api-transport\"}"] == 1,
             "a counter keeps its count")
+
+        // A repair that cannot observe the kernel is counted, and written at once; it is no step.
+        await agent.countRepairFailure(NetlinkError(code: .other, operation: "RTM_GETROUTE", message: "dump failed"))
+        text = Exposition(try FileIO.read(path))
+        #expect(text.samples["hostup_routed_errors_total{code=\"kernel\"}"] == 1)
+        #expect(text.samples["hostup_routed_steps_total"] == 2)
     }
 
     /// The text passes the Prometheus text-format parser of the `prometheus_client` Python package (Debian's
