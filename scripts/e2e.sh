@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # e2e.sh: end-to-end tests of hostup-routed against hostup-api-sim, in network namespaces (DESIGN.md
-# "Tests that prove it"). Needs root, iproute2, ping, curl and jq; touches nothing in the host namespace.
+# "Tests that prove it"). Needs root, iproute2, ping, curl, jq and python3-prometheus-client (the metrics case);
+# touches nothing in the host namespace.
 #
 #   sudo scripts/e2e.sh            # binaries from `swift build --show-bin-path`
 #   sudo BIN=/path/to/bin scripts/e2e.sh
@@ -295,6 +296,40 @@ case_addr_del_restored() {
     hr_ping "$HR_ROUTER" "$P1_ANY" || { fail "router cannot ping $P1_ANY"; return 1; }
 }
 
+# case_metrics: the daemon's Prometheus textfile (metrics_file's default, in the runtime directory) passes the
+# text-format parser of Debian's python3-prometheus-client, has no sample timestamps, mode 0644, shows the routes
+# the kernel holds as applied, a last sync within the last minute, and the repairs of case_addr_del_restored.
+case_metrics() {
+    hr_daemon_alive || { fail "the daemon is not running"; return 1; }
+    local file=$HR_WORK/state/run/hostup-routed.prom out
+    [ -f "$file" ] || { fail "no $file"; return 1; }
+    [ "$(stat -c %a "$file")" = 644 ] || { fail "$file has mode $(stat -c %a "$file"), want 644"; return 1; }
+    # Debian's interpreter: python3-prometheus-client is installed for it (a python3 first on the PATH may be another).
+    out=$(/usr/bin/python3 - "$file" $((P1_ON + P2_ON)) <<'PY' 2>&1
+import sys, time
+from prometheus_client.parser import text_string_to_metric_families
+samples = {}
+for family in text_string_to_metric_families(open(sys.argv[1]).read()):
+    for s in family.samples:
+        assert s.timestamp is None, f"a sample with a timestamp: {s}"
+        samples[(s.name, tuple(sorted(s.labels.items())))] = s.value
+def value(name, **labels):
+    return samples.get((name, tuple(sorted(labels.items()))))
+applied = value("hostup_routed_routes", state="applied")
+assert applied == int(sys.argv[2]), f"routes applied {applied}, want {sys.argv[2]}"
+for state in ("deferred", "failed", "conflict", "unbound", "refused"):
+    assert value("hostup_routed_routes", state=state) == 0, f"routes {state}: {value('hostup_routed_routes', state=state)}"
+age = time.time() - value("hostup_routed_last_sync_timestamp_seconds")
+assert -5 < age < 60, f"last sync {age:.1f} s ago"
+assert value("hostup_routed_repairs_total") >= 1, f"repairs {value('hostup_routed_repairs_total')}"
+assert value("hostup_routed_errors_total", code="api-transport") is not None, "no errors_total{code=api-transport}"
+print(f"{len(samples)} samples; {applied:.0f} routes applied; last sync {age:.1f} s ago; "
+      f"{value('hostup_routed_repairs_total'):.0f} repairs")
+PY
+    ) || { fail "$out"; return 1; }
+    echo "#   $out"
+}
+
 case_cli_create_and_delete() {
     hr_daemon_alive || { fail "the daemon is not running"; return 1; }
     # The command asks the running daemon to apply the new route and returns once the kernel routes it.
@@ -415,6 +450,7 @@ run_case "daemon removes a route deleted through the API, keeps the rest" case_d
 run_case "kill -9 and restart converges with no duplicates" case_kill9_restart
 run_case "API down at start: the state file's routes are applied" case_api_down_at_start
 run_case "ip addr del by hand is repaired by the daemon" case_addr_del_restored
+run_case "the metrics textfile parses, and shows the applied routes, the last sync and the repairs" case_metrics
 run_case "routes create with the daemon running is reachable before it returns; routes delete removes it" case_cli_create_and_delete
 run_case "check-config names the bad key and its line, exits 78" case_check_config
 run_case "cleanup removes the agent's objects and leaves hand-made ones" case_cleanup
