@@ -363,7 +363,7 @@ public actor Agent {
         state.savedSysctls = report.savedSysctls
         if routes == nil {
             announceApplied(plan: plan, report: report, problems: problems)
-            runtime.routes = RuntimeStatus.RouteTally(
+            runtime.routeTally = RuntimeStatus.RouteTally(
                 routes: state.routes, plan: plan, report: report, problems: problems, refused: runtime.refusals.count)
         }
         lastReconcileFailed = !report.failed.isEmpty

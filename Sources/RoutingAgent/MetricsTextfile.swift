@@ -65,7 +65,7 @@ public struct MetricsTextfile: Sendable {
     /// lines and no timestamps.
     public static func render(_ status: RuntimeStatus) -> [UInt8] {
         let registry = PrometheusCollectorRegistry()
-        if let routes = status.routes {
+        if let routes = status.routeTally {
             for (state, count) in routes.byState {
                 registry.makeGauge(
                     name: prefix + "routes", labels: [("state", state)],

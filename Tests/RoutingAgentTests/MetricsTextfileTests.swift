@@ -52,7 +52,7 @@ private struct Exposition {
         routes.unbound = 4
         routes.removalPending = 6
         routes.refused = 7
-        status.routes = routes
+        status.routeTally = routes
         status.counters.kernelDumps = 12
         status.counters.repairs = 9
         status.counters.repairsHeldBack = 8
@@ -62,10 +62,10 @@ private struct Exposition {
         return status
     }
 
-    @Test func everyFigureOfTheStatusIsASampleWithoutTimestamp() {
+    @Test func everyFigureOfTheStatusIsASampleWithoutTimestamp() throws {
         let status = Self.busyStatus()
         let text = Exposition(MetricsTextfile.render(status))
-        let routes = try! #require(status.routes)
+        let routes = try #require(status.routeTally)
         for (state, count) in routes.byState {
             #expect(
                 text.samples["hostup_routed_routes{state=\"\(state)\"}"] == Double(count), "routes \(state)"
