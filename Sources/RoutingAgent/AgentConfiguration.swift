@@ -29,11 +29,17 @@ public struct AgentConfiguration: Sendable, Equatable {
     /// `$RUNTIME_DIRECTORY`, when the environment gave one.
     public var runtimeDirectoryOverride: String?
     /// Where the Prometheus textfile (``MetricsTextfile``) is written, or `nil` when no metrics are written.
-    /// Defaults to `hostup-routed.prom` in the ``runtimeDirectory``, which the package links into
-    /// `/var/lib/prometheus/node-exporter/` (node_exporter's textfile collector reads `*.prom` there). The key is
-    /// `metrics_file`: an absolute path ending in `.prom`, or `""` for no metrics.
+    /// Defaults to `/run/hostup-routed-metrics/hostup-routed.prom` for the default state directory (the package
+    /// makes that directory and links the file into `/var/lib/prometheus/node-exporter/`, where node_exporter's
+    /// textfile collector reads `*.prom`), else to `hostup-routed.prom` in the ``runtimeDirectory`` (so that
+    /// agents with their own state directories do not share it). The key is `metrics_file`: an absolute path
+    /// ending in `.prom`, or `""` for no metrics.
     public var metricsFile: String? {
-        guard let metricsFileSetting else { return runtimeDirectory + "/" + MetricsTextfile.defaultFileName }
+        guard let metricsFileSetting else {
+            let directory =
+                stateDirectory == Self.defaultStateDirectory ? MetricsTextfile.defaultDirectory : runtimeDirectory
+            return directory + "/" + MetricsTextfile.defaultFileName
+        }
         return metricsFileSetting.isEmpty ? nil : metricsFileSetting
     }
     /// `metrics_file` as configured: `nil` for the default, `""` for none, else the path.

@@ -102,6 +102,37 @@ package enum FileIO {
         }
     }
 
+    /// Replaces `name` in `directory` for readers atomically, a file that is written and never read back: unlinks a
+    /// stale `name.tmp`, creates it afresh (openat(2) with `O_EXCL|O_NOFOLLOW`, so a link planted under that name is
+    /// neither followed nor written through), gives it `mode` by fchmod(2) whatever the umask, writes it and
+    /// renameat(2)s it over `name` (which replaces a link there, never its target). Nothing is fsync'd.
+    ///
+    /// Unlike ``CheckedDirectory``, the directory may be writable by its group and files in it may belong to anyone:
+    /// it is meant for a directory shared through a group, such as the metrics textfile's.
+    package static func replace(
+        _ name: String, in directory: String, with bytes: [UInt8], mode: mode_t
+    ) throws(FileIO.Error) {
+        let directoryFD = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard directoryFD >= 0 else { throw Error(path: directory, operation: "open", errno: errno) }
+        defer { close(directoryFD) }
+        let temporary = name + ".tmp"
+        let temporaryPath = directory + "/" + temporary
+        if unlinkat(directoryFD, temporary, 0) != 0, errno != ENOENT {
+            throw Error(path: temporaryPath, operation: "unlink", errno: errno)
+        }
+        let fd = openat(directoryFD, temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
+        guard fd >= 0 else { throw Error(path: temporaryPath, operation: "open", errno: errno) }
+        guard fchmod(fd, mode) == 0 else {
+            let saved = errno
+            close(fd)
+            throw Error(path: temporaryPath, operation: "fchmod", errno: saved)
+        }
+        try writeAllAndClose(fd, bytes, path: temporaryPath, sync: false)
+        guard renameat(directoryFD, temporary, directoryFD, name) == 0 else {
+            throw Error(path: directory + "/" + name, operation: "rename", errno: errno)
+        }
+    }
+
     /// Creates a directory and its parents (mkdir -p), mode 0755.
     package static func makeDirectory(_ path: String) throws(FileIO.Error) {
         var current = path.hasPrefix("/") ? "" : "."

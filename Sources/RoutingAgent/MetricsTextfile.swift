@@ -28,8 +28,13 @@ public struct MetricsTextfile: Sendable {
     /// The file, an absolute path ending in `.prom`.
     public var path: String
 
-    /// The file's name in the runtime directory when `metrics_file` is not set.
+    /// The file's name when `metrics_file` is not set.
     public static let defaultFileName = "hostup-routed.prom"
+    /// The directory of the file when `metrics_file` is not set and the state directory is the default one:
+    /// the package's tmpfiles.d makes it (root, group `hostup-routed-metrics`, mode 0775) and the unit lets the
+    /// service write it through that group. The runtime directory cannot serve: with `DynamicUser=` systemd puts it
+    /// below `/run/private` (mode 0700), which node_exporter cannot traverse.
+    public static let defaultDirectory = "/run/hostup-routed-metrics"
     /// The prefix of every series.
     public static let prefix = "hostup_routed_"
 
@@ -51,14 +56,13 @@ public struct MetricsTextfile: Sendable {
 
     /// Replaces the file with the figures of `status`. The directory must exist; it is not created.
     ///
-    /// - Throws: `FileIO.Error` when the directory cannot be opened (missing, writable by others, read-only file
+    /// - Throws: `FileIO.Error` when the directory cannot be opened (missing, or not writable: a read-only file
     ///   system) or the file cannot be written or renamed.
     public func write(_ status: RuntimeStatus) throws {
         let slash = path.lastIndex(of: "/") ?? path.startIndex
         let directory = slash == path.startIndex ? "/" : String(path[..<slash])
         let name = String(path[path.index(after: slash)...])
-        try CheckedDirectory(directory, create: false).writeAtomically(
-            Self.render(status), to: name, mode: 0o644, durable: false)
+        try FileIO.replace(name, in: directory, with: Self.render(status), mode: 0o644)
     }
 
     /// The Prometheus text exposition format (version 0.0.4) of `status`'s figures, with `# HELP` and `# TYPE`

@@ -158,6 +158,24 @@ private struct Exposition {
         #expect(access(path + ".tmp", F_OK) != 0, "no temporary file is left behind")
     }
 
+    /// The directory is shared through a group (mode 0775): a link planted under the file's name or its temporary
+    /// name is replaced, never written through.
+    @Test func plantedLinksAreReplacedNotFollowedInAGroupWritableDirectory() throws {
+        try FileIO.makeDirectory(directory)
+        #expect(chmod(directory, 0o775) == 0)
+        let victim = directory + "/victim"
+        try FileIO.writeAtomically(Array("precious\n".utf8), to: victim, mode: 0o644)
+        let path = directory + "/hostup-routed.prom"
+        #expect(symlink(victim, path + ".tmp") == 0)
+        #expect(symlink(victim, path) == 0)
+        try MetricsTextfile(path: path).write(Self.busyStatus())
+        #expect(try FileIO.readText(victim) == "precious\n")
+        var info = stat()
+        #expect(lstat(path, &info) == 0)
+        #expect(info.st_mode & S_IFMT == S_IFREG, "the link itself was replaced by the file")
+        #expect(Exposition(try FileIO.read(path)).samples["hostup_routed_steps_total"] == 41)
+    }
+
     @Test func aMissingDirectoryIsAnErrorNotCreated() {
         let writer = MetricsTextfile(path: directory + "/absent/hostup-routed.prom")
         #expect(throws: FileIO.Error.self) { try writer.write(RuntimeStatus()) }
@@ -182,7 +200,7 @@ private struct Exposition {
             let configuration = try AgentConfiguration.parse(text, file: "config.toml", environment: [:])
             #expect(problem == nil)
             if text.isEmpty {
-                #expect(configuration.metricsFile == "/run/hostup-routed/hostup-routed.prom", "the default")
+                #expect(configuration.metricsFile == "/run/hostup-routed-metrics/hostup-routed.prom", "the default")
             } else {
                 #expect(configuration.metricsFile == path)
             }
@@ -193,10 +211,14 @@ private struct Exposition {
         }
     }
 
-    @Test func theDefaultFollowsTheRuntimeDirectoryAndTheEnvironmentOverrides() throws {
+    @Test func theDefaultFollowsTheStateDirectoryAndTheEnvironmentOverrides() throws {
+        // systemd's runtime directory of a DynamicUser= service is below /run/private, which node_exporter cannot
+        // enter: the default stays the package's directory.
         let fromSystemd = try AgentConfiguration.parse(
             "", file: "config.toml", environment: ["RUNTIME_DIRECTORY": "/run/hostup-routed-2"])
-        #expect(fromSystemd.metricsFile == "/run/hostup-routed-2/hostup-routed.prom")
+        #expect(fromSystemd.metricsFile == "/run/hostup-routed-metrics/hostup-routed.prom")
+        let ownState = try AgentConfiguration.parse("state_dir = \"/srv/agent\"\n", file: "config.toml", environment: [:])
+        #expect(ownState.metricsFile == "/srv/agent/run/hostup-routed.prom")
         let off = try AgentConfiguration.parse(
             "metrics_file = \"/x/a.prom\"\n", file: "config.toml",
             environment: ["HOSTUP_ROUTED_METRICS_FILE": ""])
