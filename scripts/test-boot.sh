@@ -24,6 +24,8 @@
 #              the address is there after each
 #   status     `systemctl status hostup-routed` shows the agent's STATUS= line: degraded, 1 route on lo, the last
 #              error (within 40 s of the last restart: the first request waits up to a poll interval)
+#   metrics    the metrics textfile in /run/hostup-routed-metrics has mode 0644 and user nobody reads it through the package's
+#              link /var/lib/prometheus/node-exporter/hostup-routed.prom: 1 route applied, api-transport errors counted
 #   journal    `journalctl -u hostup-routed -o json` has the agent's structured entries: state-restored, api-error
 #              and route-applied by MESSAGE_ID, each with SYSLOG_IDENTIFIER, PRIORITY and CODE_FILE/CODE_LINE/CODE_FUNC,
 #              route-applied with HOSTUP_VPS_ID, HOSTUP_ROUTE_ID and HOSTUP_PREFIX; `journalctl -x` adds the catalog's
@@ -506,6 +508,25 @@ case_status() {
     }
 }
 
+# case_metrics: the unit (DynamicUser=, UMask=0077, ProtectSystem=strict) writes its metrics textfile into
+# /run/hostup-routed-metrics (the package's tmpfiles.d and group) with mode 0644, and another unprivileged user, as
+# node_exporter's `prometheus` user would, reads it through the package's link in /var/lib/prometheus/node-exporter:
+# 1 route applied, the failed API requests counted as api-transport errors, and no sample with a timestamp.
+case_metrics() {
+    local link=/var/lib/prometheus/node-exporter/hostup-routed.prom file=/run/hostup-routed-metrics/hostup-routed.prom
+    local mode text
+    mode=$(in_ct stat -c %a "$file" 2>&1)
+    [ "$mode" = 644 ] || { fail "$file: mode $mode, want 644"; return 1; }
+    text=$(in_ct setpriv --reuid=65534 --regid=65534 --clear-groups cat "$link" 2>&1) || {
+        fail "user nobody cannot read $link: $text ($(in_ct namei -l "$link" 2>&1 | paste -sd';'); $(in_ct namei -l "$file" 2>&1 | paste -sd';'))"
+        return 1
+    }
+    hr_log "metrics: $(grep -E '^hostup_routed_(routes\{state="applied"\}|errors_total\{code="api-transport"\}) ' <<<"$text" | paste -sd';')"
+    grep -qE '^hostup_routed_routes\{state="applied"\} 1(\.0)?$' <<<"$text" || { fail "not 1 route applied: $(paste -sd';' <<<"$text")"; return 1; }
+    grep -qE '^hostup_routed_errors_total\{code="api-transport"\} [1-9][0-9]*$' <<<"$text" || { fail "no api-transport error counted"; return 1; }
+    ! grep -vE '^#|^[a-z_]+(\{[^}]*\})? [^ ]+$' <<<"$text" | grep -q . || { fail "a sample line has a timestamp or is malformed"; return 1; }
+}
+
 case_journal() {
     in_ct journalctl --no-pager -u hostup-routed -o json >"$HR_WORK/journal.json" 2>"$HR_WORK/cmd.log" || {
         fail "journalctl -u hostup-routed -o json failed"
@@ -696,6 +717,7 @@ if boot; then
     run_case "boot" case_boot
     run_case "restart" case_restart
     run_case "status" case_status
+    run_case "metrics" case_metrics
     run_case "journal" case_journal
     run_case "verify" case_verify
     run_case "reload with a typo keeps the old config; restart exits 78 without a loop" case_reload_typo
