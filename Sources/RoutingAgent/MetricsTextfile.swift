@@ -35,8 +35,8 @@ public struct MetricsTextfile: Sendable {
     /// service write it through that group. The runtime directory cannot serve: with `DynamicUser=` systemd puts it
     /// below `/run/private` (mode 0700), which node_exporter cannot traverse.
     public static let defaultDirectory = "/run/hostup-routed-metrics"
-    /// The prefix of every series.
-    public static let prefix = "hostup_routed_"
+    /// The namespace of every series: their names start with `hostup_routed_`.
+    public static let namespace = "hostup_routed"
 
     public init(path: String) {
         self.path = path
@@ -69,61 +69,49 @@ public struct MetricsTextfile: Sendable {
     /// lines and no timestamps.
     public static func render(_ status: RuntimeStatus) -> [UInt8] {
         let registry = PrometheusCollectorRegistry()
+        // `hostup_routed_NAME_UNIT`; the unit is `total` for a counter, `seconds` for a time, `""` for a count.
+        func descriptor(_ name: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+            MetricNameDescriptor(namespace: namespace, metricName: name, unitName: unit, helpText: help)
+        }
+        func count(_ name: String, _ value: Int, labels: [(String, String)] = [], help: String) {
+            registry.makeCounter(descriptor: descriptor(name, "total", help), labels: labels)
+                .increment(by: Int64(value))
+        }
         if let routes = status.routeTally {
-            for (state, count) in routes.byState {
-                registry.makeGauge(
-                    name: prefix + "routes", labels: [("state", state)],
-                    help: "Routes for this VPS by state after the last reconcile."
-                ).set(Double(count))
+            let routesByState = descriptor("routes", "", "Routes for this VPS by state after the last reconcile.")
+            for (state, number) in routes.byState {
+                registry.makeGauge(descriptor: routesByState, labels: [("state", state)]).set(Double(number))
             }
         }
         if let lastSync = status.lastSync {
-            registry.makeGauge(
-                name: prefix + "last_sync_timestamp_seconds",
-                help:
-                    "When a valid API answer was last applied to the kernel, in seconds since the Unix epoch."
-            ).set(lastSync.timeIntervalSince1970)
+            let help = "When a valid API answer was last applied to the kernel, in seconds since the Unix epoch."
+            registry.makeGauge(descriptor: descriptor("last_sync_timestamp", "seconds", help))
+                .set(lastSync.timeIntervalSince1970)
         }
         if let lastStepEnd = status.lastStepEnd {
-            registry.makeGauge(
-                name: prefix + "last_step_timestamp_seconds",
-                help: "When the last step (fetch and reconcile) ended, in seconds since the Unix epoch."
-            ).set(lastStepEnd.timeIntervalSince1970)
+            let help = "When the last step (fetch and reconcile) ended, in seconds since the Unix epoch."
+            registry.makeGauge(descriptor: descriptor("last_step_timestamp", "seconds", help))
+                .set(lastStepEnd.timeIntervalSince1970)
         }
-        registry.makeCounter(
-            name: prefix + "steps_total",
-            help: "Steps (fetch and reconcile) ended since boot, successful or not."
-        ).increment(by: Int64(status.steps))
+        count("steps", status.steps, help: "Steps (fetch and reconcile) ended since boot, successful or not.")
         let counters = status.counters
         for code in RuntimeStatus.Failure.Code.allCases {
-            registry.makeCounter(
-                name: prefix + "errors_total", labels: [("code", code.rawValue)],
-                help: "Steps and repairs that failed, by error code."
-            ).increment(by: Int64(counters.failures[code.rawValue] ?? 0))
+            count(
+                "errors", counters.failures[code.rawValue] ?? 0, labels: [("code", code.rawValue)],
+                help: "Steps and repairs that failed, by error code.")
         }
-        registry.makeCounter(
-            name: prefix + "kernel_errors_total",
-            help: "Kernel operations (rtnetlink requests, sysctl writes) that failed."
-        ).increment(by: Int64(counters.kernelErrors))
-        registry.makeCounter(
-            name: prefix + "repairs_total",
-            help: "Reconcile passes run because the kernel changed under the agent."
-        ).increment(by: Int64(counters.repairs))
-        registry.makeCounter(
-            name: prefix + "repairs_held_back_total",
-            help: "Repair passes delayed by the repair rate limit."
-        ).increment(by: Int64(counters.repairsHeldBack))
-        let reasons = Set(Agent.ResyncReason.allCases.map(\.rawValue)).union(counters.resyncs.keys)
-            .sorted()
+        count(
+            "kernel_errors", counters.kernelErrors,
+            help: "Kernel operations (rtnetlink requests, sysctl writes) that failed.")
+        count("repairs", counters.repairs, help: "Reconcile passes run because the kernel changed under the agent.")
+        count("repairs_held_back", counters.repairsHeldBack, help: "Repair passes delayed by the repair rate limit.")
+        let reasons = Set(Agent.ResyncReason.allCases.map(\.rawValue)).union(counters.resyncs.keys).sorted()
         for reason in reasons {
-            registry.makeCounter(
-                name: prefix + "kernel_resyncs_total", labels: [("reason", reason)],
-                help: "Fresh kernel dumps that replaced the agent's mirror of the kernel, by reason."
-            ).increment(by: Int64(counters.resyncs[reason] ?? 0))
+            count(
+                "kernel_resyncs", counters.resyncs[reason] ?? 0, labels: [("reason", reason)],
+                help: "Fresh kernel dumps that replaced the agent's mirror of the kernel, by reason.")
         }
-        registry.makeCounter(
-            name: prefix + "kernel_dumps_total", help: "Full dumps of links, addresses and routes."
-        ).increment(by: Int64(counters.kernelDumps))
+        count("kernel_dumps", counters.kernelDumps, help: "Full dumps of links, addresses and routes.")
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)
         return buffer

@@ -106,7 +106,7 @@ private struct Exposition {
         let families = Set(text.samples.keys.map { String($0.prefix { $0 != "{" }) })
         #expect(families.count == 10)
         for family in families {
-            #expect(family.hasPrefix(MetricsTextfile.prefix))
+            #expect(family.hasPrefix(MetricsTextfile.namespace + "_"))
             #expect(text.help.contains(family), "\(family) has a HELP line")
             #expect(text.types[family] == (family.hasSuffix("_total") ? "counter" : "gauge"), "\(family)")
         }
