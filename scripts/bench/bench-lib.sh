@@ -58,7 +58,8 @@ bench_prepare() {
 }
 
 # bench_write_config POLL: the agent's config: every route anyip, poll_interval POLL, state in $HR_WORK/state
-# (on the machine's disk when TMPDIR is, as users run it), written to $HR_CONFIG.
+# (on the machine's disk when TMPDIR is, as users run it), the metrics textfile on the tmpfs (as users have it in
+# /run/hostup-routed-metrics), written to $HR_CONFIG.
 bench_write_config() {
     mkdir -p "$HR_WORK/state"
     cat >"$HR_CONFIG" <<EOF
@@ -68,6 +69,7 @@ vps_id = "$HR_VPS_ID"
 poll_interval = "$1"
 uplink = "eth0"
 state_dir = "$HR_WORK/state"
+metrics_file = "$BENCH_RUNTIME/hostup-routed.prom"
 EOF
 }
 
