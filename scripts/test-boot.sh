@@ -22,7 +22,7 @@
 #   restart    `systemctl restart hostup-routed` twelve times, 3 s apart (more than the default start limit of 5
 #              starts in 10 s would allow in a burst): each exits 0, leaves the unit active with a new main PID, and
 #              the address is there after each
-#   status     `systemctl status hostup-routed` shows the agent's STATUS= line: degraded, 1 route on lo, the last
+#   status     `systemctl status hostup-routed` shows the agent's STATUS= line: degraded, 1 route on lo (applied), the last
 #              error (within 40 s of the last restart: the first request waits up to a poll interval)
 #   metrics    the metrics textfile in /run/hostup-routed-metrics has mode 0644 and user nobody reads it through the package's
 #              link /var/lib/prometheus/node-exporter/hostup-routed.prom: 1 route applied, api-transport errors counted
@@ -501,7 +501,7 @@ case_status() {
         fail "systemctl status shows no Status: line"
         return 1
     }
-    grep -qE '^ *Status: "degraded \(serving the last valid state\): 1 route on lo; never synced; last error: .+"$' \
+    grep -qE '^ *Status: "degraded \(serving the last valid state\): 1 route on lo: 1 applied; never synced; last error: .+"$' \
         <<<"$line" || {
         fail "unexpected status line: $line"
         return 1

@@ -42,7 +42,9 @@ struct CreateRoute: AsyncParsableCommand {
         discussion: """
             The VPS defaults to this one (vps_id, else auto-detected), the pool to the account's only pool. The \
             request is checked locally first. When the route is for this VPS and the daemon runs, it is asked to \
-            apply it now, and the command waits until the kernel routes the prefix. Needs the scope write:network.
+            apply it now, and the command waits (--wait, 60 s) until the kernel holds every object of the route, as \
+            `status` shows them; if it does not, it says why (deferred, conflict, kernel error) and exits 1. Needs \
+            the scope write:network.
             """)
 
     @OptionGroup var options: GlobalOptions
@@ -62,7 +64,11 @@ struct CreateRoute: AsyncParsableCommand {
     @Option(name: .customLong("pool-id"), help: "The pool; default: the account's only pool.")
     var poolID: String?
 
-    @Option(name: .long, help: "How long to wait for the kernel to route the prefix, in seconds.")
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "For a route to this VPS while the daemon runs: how long to wait for the daemon's sync, then for the kernel to hold every object of the route. It exits 1 saying why when the route is deferred (its interface is missing), conflicts with a hand-made object, or the kernel refuses it.",
+            valueName: "seconds"))
     var wait: Int = 60
 
     func run() async throws {
@@ -122,8 +128,14 @@ struct CreateRoute: AsyncParsableCommand {
         let apply = DaemonApply(
             routeID: route.id, prefix: prefix, stateDirectory: directory,
             runtimeDirectory: wiring.configuration.runtimeDirectory, timeout: .seconds(wait))
-        switch await apply.run(pid: pid) {
-        case .daemonFailed(let error), .notRouted(let error):
+        let outcome = await apply.run(pid: pid) {
+            // What `status` says of the route now: the daemon's state file, read-only, against the kernel.
+            let agent = try wiring.agent(client: nil, readOnly: true)
+            let runtime = RuntimeStatusStore(directory: wiring.configuration.runtimeDirectory).load() ?? RuntimeStatus()
+            return try await agent.dryRunStatus(runtime: runtime)
+        }
+        switch outcome {
+        case .daemonFailed(let error), .statusFailed(let error):
             printError("\(error)")
             throw ExitCodes.kernel
         case .refused(let refusal):
@@ -132,6 +144,17 @@ struct CreateRoute: AsyncParsableCommand {
         case .notApplied(let failure):
             printError("the daemon did not apply it: \(failure.message)")
             throw ExitCodes.code(for: failure)
+        case .unknownRoute:
+            printError("the daemon took the route in, but `status` does not list \(route.id) after \(wait) s")
+            throw ExitCodes.kernel
+        case .notRouted(let status):
+            let objects = status.objects.filter { $0.state == .held }.map { "\($0.kind.rawValue) \($0.object)" }
+            let held = objects.isEmpty ? "" : "; the kernel holds only: " + objects.joined(separator: ", ")
+            printError(
+                "the daemon took the route in, but the kernel does not route \(prefix): it is \(status.state.rawValue)"
+                    + held)
+            for reason in status.reasons { printError("  why: \(reason)") }
+            throw ExitCodes.kernel
         case .routed:
             say("the kernel routes \(prefix)")
         }

@@ -107,14 +107,15 @@ struct Wiring {
         }
     }
 
-    /// The agent over the real kernel; `client` is `nil` for commands that need no API.
-    func agent(client: HostUpClient?) throws -> Agent {
+    /// The agent over the real kernel; `client` is `nil` for commands that need no API, `readOnly` for those that
+    /// only report (``Agent/init(configuration:client:kernel:store:logger:localAddresses:now:networkdLinks:runtimeStore:readOnly:)``).
+    func agent(client: HostUpClient?, readOnly: Bool = false) throws -> Agent {
         let kernel = try kernel()
         do {
             return try Agent(
                 configuration: configuration, client: client, kernel: kernel,
                 store: StateStore(directory: configuration.stateDirectory), logger: logger,
-                runtimeStore: RuntimeStatusStore(directory: configuration.runtimeDirectory))
+                runtimeStore: RuntimeStatusStore(directory: configuration.runtimeDirectory), readOnly: readOnly)
         } catch {
             printError("\(error)")
             throw ExitCodes.config

@@ -76,6 +76,8 @@ public struct Deferral: Hashable, Sendable, CustomStringConvertible {
     public var object: String
     /// The API route it serves.
     public var routeID: String?
+    /// The desired object that waits, as a value; `nil` when made without one.
+    public var wanted: DesiredObject?
 
     /// Creates a deferral.
     ///
@@ -83,10 +85,12 @@ public struct Deferral: Hashable, Sendable, CustomStringConvertible {
     ///   - interface: The missing interface.
     ///   - object: What waits for it.
     ///   - routeID: The API route it serves. Defaults to `nil`.
-    public init(interface: String, object: String, routeID: String? = nil) {
+    ///   - wanted: The desired object that waits. Defaults to `nil`.
+    public init(interface: String, object: String, routeID: String? = nil, wanted: DesiredObject? = nil) {
         self.interface = interface
         self.object = object
         self.routeID = routeID
+        self.wanted = wanted
     }
 
     /// "# deferred: br0 does not exist (route ID): address 2001:db8::1/64".
@@ -109,6 +113,8 @@ public struct Conflict: Hashable, Sendable, CustomStringConvertible {
     public var existing: String
     /// The API route the desired object serves.
     public var routeID: String?
+    /// The desired object in conflict, as a value; `nil` when made without one.
+    public var wanted: DesiredObject?
 
     /// Creates a conflict.
     ///
@@ -116,10 +122,12 @@ public struct Conflict: Hashable, Sendable, CustomStringConvertible {
     ///   - object: The desired object.
     ///   - existing: What is there instead.
     ///   - routeID: The API route. Defaults to `nil`.
-    public init(object: String, existing: String, routeID: String? = nil) {
+    ///   - wanted: The desired object in conflict. Defaults to `nil`.
+    public init(object: String, existing: String, routeID: String? = nil, wanted: DesiredObject? = nil) {
         self.object = object
         self.existing = existing
         self.routeID = routeID
+        self.wanted = wanted
     }
 
     /// "# conflict: OBJECT (route ID): EXISTING is in the way, left alone".

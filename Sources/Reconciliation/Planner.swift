@@ -77,7 +77,8 @@ public enum Planner {
             deferred.append(
                 Deferral(
                     interface: desired.uplink ?? "the uplink (no IPv6 default route)",
-                    object: "net.ipv6.conf.all.forwarding=1 (accept_ra must be raised on the uplink first)"))
+                    object: "net.ipv6.conf.all.forwarding=1 (accept_ra must be raised on the uplink first)",
+                    wanted: .forwarding))
         }
 
         let operations = sets + planning.adds.sorted { $0.key < $1.key }.flatMap(\.operations)
@@ -353,7 +354,8 @@ private struct Planning {
             let text = "address \(wanted.address)/\(wanted.prefixLength)"
             guard let ifindex = indexes[wanted.interface] else {
                 deferredInterfaces.insert(wanted.interface)
-                deferred.append(Deferral(interface: wanted.interface, object: text, routeID: wanted.routeID))
+                deferred.append(
+                    Deferral(interface: wanted.interface, object: text, routeID: wanted.routeID, wanted: .address(wanted)))
                 continue
             }
             let key = AddressKey(ifindex: ifindex, address: wanted.address)
@@ -376,7 +378,7 @@ private struct Planning {
                             object: "\(text) on \(wanted.interface)",
                             existing: "\(existing.address)/\(existing.prefixLength) on \(wanted.interface) "
                                 + "(not added by hostup-routed)",
-                            routeID: wanted.routeID))
+                            routeID: wanted.routeID, wanted: .address(wanted)))
                 } else if existing.prefixLength != wanted.prefixLength {
                     operations = [
                         .removeAddress(existing, interface: wanted.interface),
@@ -413,7 +415,7 @@ private struct Planning {
                     deferred.append(
                         Deferral(
                             interface: interface, object: "route \(type)\(wanted.destination)",
-                            routeID: wanted.routeID))
+                            routeID: wanted.routeID, wanted: .route(wanted)))
                     continue
                 }
                 outputInterface = ifindex
@@ -432,7 +434,7 @@ private struct Planning {
                     Conflict(
                         object: "route \(wanted.destination) table \(wanted.table) metric \(wanted.effectiveMetric)",
                         existing: PlanOperation.routeSpecification(foreign, foreign.outputInterface.map(name(of:))),
-                        routeID: wanted.routeID))
+                        routeID: wanted.routeID, wanted: .route(wanted)))
             } else if let ours = existing.first {
                 let sameInterface = wanted.interface == nil || ours.outputInterface == outputInterface
                 if ours.type != wanted.type || !sameInterface || ours.gateway != nil {

@@ -27,7 +27,11 @@ public actor Agent {
     private let localAddresses: @Sendable () -> IdentityResolver.LocalAddresses
     private let now: @Sendable () -> Date
     private let networkdLinks: String
+    /// Never writes `state.json` or the runtime status (see `readOnly` of ``init(configuration:client:kernel:store:logger:localAddresses:now:networkdLinks:runtimeStore:readOnly:)``).
+    private let readOnly: Bool
 
+    /// Why the state file could not be read, for an agent made `readOnly` (which leaves the file as it is).
+    public private(set) var stateWarning: String?
     /// The remembered state; `state.json` is written when it changes, and only then.
     public private(set) var state: PersistedState
     /// What `state.json` holds now (as loaded or last written).
@@ -67,6 +71,8 @@ public actor Agent {
     private var reportedProblems: Set<String> = []
     /// Routes ("id prefix") announced as applied while the kernel keeps holding them.
     private var announced: Set<String> = []
+    /// The last reconcile of the remembered routes that was applied, for ``statusReport()``.
+    private var lastReconciled: Reconciled?
 
     /// Creates the agent and loads `state.json`.
     ///
@@ -74,6 +80,9 @@ public actor Agent {
     ///   - client: The API client, or `nil` for commands that only use the cache (`cleanup`, `status`).
     ///   - kernel: Where plans are applied (``RTNetlinkKernel`` in production).
     ///   - networkdLinks: systemd-networkd's per-link state files. Defaults to `/run/systemd/netif/links`.
+    ///   - readOnly: For commands that only report (`status`, `routes create` waiting for the daemon): an unreadable
+    ///     state file is read as far as it goes and left where it is, with ``stateWarning`` saying so; the agent
+    ///     must then not reconcile other than as a dry run. Defaults to `false`.
     /// - Throws: ``StateStore/Error`` when an unreadable state file cannot even be set aside.
     public init(
         configuration: AgentConfiguration,
@@ -84,8 +93,10 @@ public actor Agent {
         localAddresses: @escaping @Sendable () -> IdentityResolver.LocalAddresses = { .current() },
         now: @escaping @Sendable () -> Date = { Date() },
         networkdLinks: String = "/run/systemd/netif/links",
-        runtimeStore: RuntimeStatusStore? = nil
+        runtimeStore: RuntimeStatusStore? = nil,
+        readOnly: Bool = false
     ) throws {
+        self.readOnly = readOnly
         self.networkdLinks = networkdLinks
         self.runtimeStore = runtimeStore
         // What the last run (since boot: the runtime directory is a tmpfs) knew goes on: the last sync stays
@@ -110,6 +121,15 @@ public actor Agent {
             // kernels without IFA_PROTO, the uplink) is kept, the file is set aside, and until two valid answers
             // confirm what is routed here nothing is removed.
             var salvaged = PersistedState.salvage(store.contents() ?? [])
+            if readOnly {
+                // The daemon (or the next `sync`) sets it aside; a command that only reports changes nothing.
+                self.state = salvaged
+                self.stored = salvaged
+                self.stateWarning =
+                    "\(error); showing what still reads of it (\(salvaged.routes.count) routes); the daemon or the "
+                    + "next `hostup-routed sync` sets it aside and recovers"
+                return
+            }
             let aside = try store.setAside()
             salvaged.recovery = PersistedState.Recovery(since: now())
             let kept = "\(salvaged.routes.count) routes, \(salvaged.savedSysctls.count) saved sysctls"
@@ -297,6 +317,8 @@ public actor Agent {
         public var problems: [BindingProblem]
         /// What the routes and bindings ask of the kernel; the plan is its difference to what the kernel holds.
         public var desired: DesiredState
+        /// The bindings the desired state was built with (the configuration's).
+        public var bindings: [Binding] = []
     }
 
     /// Observes the kernel, plans the difference to the remembered routes under the configured bindings, and
@@ -324,7 +346,10 @@ public actor Agent {
             plan = Self.withoutRemovals(plan, saved: state.savedSysctls)
         }
         interfaces = Array(Set(desired.addresses.map(\.interface) + desired.routes.compactMap(\.interface))).sorted()
-        guard !dryRun else { return Reconciled(plan: plan, report: nil, problems: problems, desired: desired) }
+        guard !dryRun else {
+            return Reconciled(
+                plan: plan, report: nil, problems: problems, desired: desired, bindings: configuration.bindings)
+        }
         if routes == nil { self.desired = desired }
         // Conflicts with hand-made objects, deferrals, notices and binding problems: logged once each while they
         // last.
@@ -394,7 +419,10 @@ public actor Agent {
                     networkdManaged: networkdManaged(observed.links)))
             converged = (convergenceInput, sysctls)
         }
-        return Reconciled(plan: plan, report: report, problems: problems, desired: desired)
+        let reconciled = Reconciled(
+            plan: plan, report: report, problems: problems, desired: desired, bindings: configuration.bindings)
+        if routes == nil { lastReconciled = reconciled }
+        return reconciled
     }
 
     /// What a reconcile converges to besides the kernel: the routes, the configuration, whether removals are held.
@@ -516,7 +544,7 @@ public actor Agent {
 
     /// Writes `state.json` when the state differs from what it holds.
     private func save() throws {
-        guard state != stored else { return }
+        guard state != stored, !readOnly else { return }
         try store.save(state)
         stored = state
     }
@@ -525,7 +553,7 @@ public actor Agent {
     /// ``AgentConfiguration/metricsFile``) from it; a failure is logged once, never thrown: the status and the
     /// metrics are for people and commands, the kernel does not depend on them.
     public func publishRuntime() {
-        guard let runtimeStore else { return }
+        guard let runtimeStore, !readOnly else { return }
         do {
             try runtimeStore.save(runtime)
             runtimeWriteFailed = false
@@ -566,6 +594,20 @@ public actor Agent {
         case starting
     }
 
+    /// Where each remembered route stands after the last reconcile that was applied (``StatusReport``), the same
+    /// computation `status` makes from a dry run; `nil` before the first such reconcile.
+    public func statusReport() -> StatusReport? {
+        lastReconciled.map { StatusReport(reconciled: $0, state: state, runtime: runtime) }
+    }
+
+    /// What `status` reports: a dry run of the remembered routes against the kernel as it is now, with `runtime`
+    /// (the runtime status as written by the daemon). Changes nothing.
+    ///
+    /// - Throws: ``NetlinkError`` when the kernel cannot be observed.
+    public func dryRunStatus(runtime: RuntimeStatus) throws -> StatusReport {
+        StatusReport(reconciled: try reconcile(dryRun: true), state: state, runtime: runtime)
+    }
+
     /// Whether an API client is set (a token was found).
     public var hasClient: Bool { client != nil }
 
@@ -575,10 +617,14 @@ public actor Agent {
         if case .waitingForToken = health {
             return "waiting for API token (systemd credential \(APIToken.credentialName), token_file or HOSTUP_API_TOKEN)"
         }
-        let active = state.routes.filter { $0.missingSince == nil }
         var parts: [String] = []
-        let routes = active.count == 1 ? "1 route" : "\(active.count) routes"
-        parts.append(interfaces.isEmpty ? routes : "\(routes) on \(interfaces.joined(separator: ", "))")
+        let report = statusReport()
+        let active = state.routes.filter { $0.missingSince == nil }.count
+        var routes = report?.routeCount ?? (active == 1 ? "1 route" : "\(active) routes")
+        if !interfaces.isEmpty { routes += " on \(interfaces.joined(separator: ", "))" }
+        // What `status` would say of each route: counts by state, with the first reason of each that is not applied.
+        if let report, report.summary.routes > 0 { routes += ": \(report.stateCounts)" }
+        parts.append(routes)
         if let lastSync = runtime.lastSync {
             parts.append("last sync \(Int(max(0, now().timeIntervalSince(lastSync)))) s ago")
         } else {

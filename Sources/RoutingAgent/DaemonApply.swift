@@ -1,11 +1,13 @@
 import IPv6Addressing
 
-/// `routes create` for this VPS: has the running daemon apply the new route now, and waits until the kernel routes it.
+/// `routes create` for this VPS: has the running daemon apply the new route now, and waits until the kernel holds
+/// every object of it.
 ///
 /// The daemon is asked through ``DaemonSync`` (SIGUSR1, then its next step in the runtime status). What that step
 /// did decides the rest (``verdict(routeID:daemon:state:)``): a route the validator refused, or one the step did not
-/// take in because it failed, is reported as such; otherwise the kernel is watched (``KernelWait``) until it
-/// routes the prefix.
+/// take in because it failed, is reported as such; otherwise the route's ``StatusReport`` (what `status` says of
+/// it) is read until it is applied, or says why it is not (deferred for a missing interface, a conflict with a
+/// hand-made object, a kernel error, a binding problem).
 public struct DaemonApply: Sendable {
     /// Whether a daemon holds the state directory.
     public enum Presence: Sendable {
@@ -64,11 +66,19 @@ public struct DaemonApply: Sendable {
         case refused(RouteRefusal)
         /// See ``Verdict/notApplied(_:)``.
         case notApplied(RuntimeStatus.Failure)
-        /// The daemon took the route in, but the kernel does not route the prefix in time, or cannot be read.
-        case notRouted(any Error)
-        /// The kernel routes the prefix.
-        case routed
+        /// The status could not be read (the kernel could not be dumped).
+        case statusFailed(any Error)
+        /// The daemon took the route in, but the kernel does not hold all of it, for the reasons the route's status
+        /// gives: deferred, conflict, kernel error or binding problem; or still pending after the timeout.
+        case notRouted(StatusReport.RouteStatus)
+        /// The daemon took the route in, but the status does not list it after the timeout.
+        case unknownRoute
+        /// The kernel holds every object of the route.
+        case routed(StatusReport.RouteStatus)
     }
+
+    /// How often the status is read while the route is pending. 200 milliseconds.
+    static let pollInterval: Duration = .milliseconds(200)
 
     /// The new route's API id.
     public var routeID: String
@@ -89,8 +99,11 @@ public struct DaemonApply: Sendable {
         self.timeout = timeout
     }
 
-    /// Asks the daemon `pid` to sync now, judges its step, and waits for the kernel when the route was accepted.
-    public func run(pid: Int32) async -> Outcome {
+    /// Asks the daemon `pid` to sync now, judges its step, and when the route was accepted reads `status` until
+    /// the route is applied or not pending any more.
+    ///
+    /// - Parameter status: What `status` reports now (a dry run of the daemon's state file against the kernel).
+    public func run(pid: Int32, status: @Sendable () async throws -> StatusReport) async -> Outcome {
         let daemon: DaemonSync.Outcome
         do {
             daemon = try await DaemonSync.syncNow(
@@ -103,11 +116,32 @@ public struct DaemonApply: Sendable {
         case .notApplied(let failure): return .notApplied(failure)
         case .accepted: break
         }
-        do {
-            try await KernelWait.untilRouted(prefix, timeout: timeout)
-        } catch {
-            return .notRouted(error)
+        return await Self.untilSettled(routeID: routeID, timeout: timeout, status: status)
+    }
+
+    /// Reads `status` until route `routeID` is applied, or in a state that waiting does not change (deferred,
+    /// conflict, kernel error, binding problem, refused), or `timeout` has passed.
+    static func untilSettled(
+        routeID: String, timeout: Duration, status: @Sendable () async throws -> StatusReport
+    ) async -> Outcome {
+        let deadline = ContinuousClock.now + timeout
+        var last: StatusReport.RouteStatus?
+        while true {
+            do {
+                last = try await status().route(id: routeID)
+            } catch {
+                return .statusFailed(error)
+            }
+            if let route = last {
+                switch route.state {
+                case .applied: return .routed(route)
+                case .pending: break
+                case .deferred, .conflict, .kernelError, .bindingProblem, .refused: return .notRouted(route)
+                }
+            }
+            guard ContinuousClock.now + pollInterval < deadline else { break }
+            try? await Task.sleep(for: pollInterval)
         }
-        return .routed
+        return last.map { .notRouted($0) } ?? .unknownRoute
     }
 }

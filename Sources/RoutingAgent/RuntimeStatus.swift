@@ -127,10 +127,40 @@ public struct RuntimeStatusStore: Sendable {
     /// The last status written; `nil` when there is none (no daemon or command has run since boot) or it does not
     /// decode.
     public func load() -> RuntimeStatus? {
-        guard let bytes = try? CheckedDirectory(directory, create: false).read(Self.fileName) else { return nil }
+        (try? read()) ?? nil
+    }
+
+    /// The last status written; `nil` when there is none (neither the directory nor the file exists: no daemon or
+    /// command has run since boot).
+    ///
+    /// - Throws: ``Unreadable`` when the file exists but cannot be read or does not decode.
+    public func read() throws -> RuntimeStatus? {
+        let path = "\(directory)/\(Self.fileName)"
+        let bytes: [UInt8]
+        do {
+            bytes = try CheckedDirectory(directory, create: false).read(Self.fileName)
+        } catch where error.isNotFound {
+            return nil
+        } catch {
+            throw Unreadable(path: path, reason: "\(error)")
+        }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
-        return try? decoder.decode(RuntimeStatus.self, from: Data(bytes))
+        do {
+            return try decoder.decode(RuntimeStatus.self, from: Data(bytes))
+        } catch {
+            throw Unreadable(path: path, reason: "not a runtime status (\(error))")
+        }
+    }
+
+    /// The runtime status file exists but cannot be used.
+    public struct Unreadable: Error, Sendable, CustomStringConvertible {
+        /// The file.
+        public var path: String
+        /// Why.
+        public var reason: String
+
+        public var description: String { "\(path): \(reason)" }
     }
 
     /// Replaces the status atomically (mode 0644: `status` run by any user may read it), creating the directory.

@@ -136,7 +136,7 @@ import Testing
             ])
     }
 
-    @Test func missingInterfaceIsDeferredAndNothingIsRemoved() {
+    @Test func missingInterfaceIsDeferredAndNothingIsRemoved() throws {
         let kernel = Fixture.kernel()
         // Applied earlier with a route binding on br0.
         let before = Fixture.desired([Fixture.r1], [Binding(mode: .route, interface: "br0")])
@@ -147,7 +147,12 @@ import Testing
             [Binding(mode: .route, interface: "wg0"), Binding(match: "r1", mode: .address, interface: "br9")])
         let plan = Fixture.plan(after, on: kernel)
         #expect(plan.lines == ["# deferred: wg0 not found (route r1): route 2001:db8:1000:10::/64"])
-        #expect(plan.deferred == [Deferral(interface: "wg0", object: "route 2001:db8:1000:10::/64", routeID: "r1")])
+        let waiting = try #require(after.routes.first { $0.interface == "wg0" })
+        #expect(
+            plan.deferred == [
+                Deferral(
+                    interface: "wg0", object: "route 2001:db8:1000:10::/64", routeID: "r1", wanted: .route(waiting))
+            ])
     }
 
     @Test func deferredAddressWaitsForItsInterface() {

@@ -1,7 +1,10 @@
 import Foundation
 import HostUpAPI
 import Logging
+import Netlink
+import IPv6Addressing
 import Reconciliation
+import SystemPackage
 import Testing
 
 @testable import RoutingAgent
@@ -42,7 +45,19 @@ import Testing
         let after = try await report(agent)
         #expect(
             after.routes == [
-                .init(id: "r1", prefix: "2001:db8:1000:10::/64", label: "web", applied: true, awaitingRemovalSince: nil)
+                .init(
+                    id: "r1", prefix: "2001:db8:1000:10::/64", label: "web", applied: true, awaitingRemovalSince: nil,
+                    state: .applied, bindings: [#"bindings[-]: match = "*", mode = "anyip""#],
+                    objects: [
+                        .init(kind: .address, object: "2001:db8:1000:10::1/128 dev lo", interface: "lo", state: .held),
+                        .init(
+                            kind: .localRoute, object: "local 2001:db8:1000:10::/64 dev lo table local",
+                            interface: "lo", state: .held),
+                        .init(
+                            kind: .unreachableRoute, object: "unreachable 2001:db8:1000:10::/64 metric 4294967295",
+                            state: .held),
+                    ],
+                    reasons: [])
             ])
         #expect(after.inSync)
         #expect(after.pendingOperations == [])
@@ -93,7 +108,9 @@ import Testing
         #expect(report.lastError == "connection refused")
         #expect(report.lastErrorCode == "api-transport")
         #expect(report.refusals == ["route r3 (2001:db8:1000:30::1/64) refused: has host bits set"])
-        #expect(report.routes == [])
+        #expect(report.routes.map(\.id) == ["r3"], "a refused route the agent holds no form of is listed")
+        #expect(report.routes.first?.state == .refused)
+        #expect(report.routes.first?.reasons == ["refused: has host bits set"])
         #expect(report.inSync)
     }
 
@@ -111,11 +128,219 @@ import Testing
         let object = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
         #expect(
             Set(object.keys) == [
-                "vpsId", "lastSync", "lastAttempt", "lastError", "lastErrorCode", "inSync", "routes",
-                "pendingOperations", "refusals", "problems",
+                "schemaVersion", "vpsId", "lastSync", "lastAttempt", "lastError", "lastErrorCode", "inSync", "summary",
+                "routes", "pendingOperations", "refusals", "problems", "otherProblems",
             ])
+        #expect(object["schemaVersion"] as? Int == 1)
         #expect(object["lastSync"] as? String == "2027-01-15T08:00:00Z")
         let route = try #require((object["routes"] as? [[String: Any]])?.first)
-        #expect(Set(route.keys) == ["id", "prefix", "label", "applied", "awaitingRemovalSince"])
+        #expect(
+            Set(route.keys) == [
+                "id", "prefix", "label", "applied", "awaitingRemovalSince", "state", "bindings", "objects", "reasons",
+            ])
+    }
+
+    /// A route whose binding names an interface that does not exist: the unreachable route is held, the route on
+    /// the interface is deferred, and the report says so per object (issue 12: `routes create` said "the kernel
+    /// routes P" then).
+    @Test func aDeferredRouteSaysWhichObjectWaitsAndWhy() async throws {
+        let agent = try makeAgent(bindings: [Binding(mode: .route, interface: "wg0")])
+        await absorb([route("r1", "2001:db8:1000:10::/64")], into: agent)
+        kernel.hold(try await agent.reconcile().plan)
+        let report = try await report(agent)
+        let status = try #require(report.route(id: "r1"))
+        #expect(status.state == .deferred)
+        #expect(!status.applied)
+        #expect(status.bindings == [#"bindings[0]: match = "*", mode = "route", interface = "wg0""#])
+        #expect(
+            status.objects == [
+                .init(
+                    kind: .route, object: "2001:db8:1000:10::/64 dev wg0", interface: "wg0", state: .deferred,
+                    reason: "wg0 not found"),
+                .init(kind: .unreachableRoute, object: "unreachable 2001:db8:1000:10::/64 metric 4294967295", state: .held),
+            ])
+        #expect(status.reasons == ["deferred: 2001:db8:1000:10::/64 dev wg0: wg0 not found"])
+        #expect(report.summary.deferred == 1 && report.summary.routes == 1)
+        #expect(report.summaryLine == "1 route: 1 deferred (deferred: 2001:db8:1000:10::/64 dev wg0: wg0 not found)")
+    }
+
+    /// A hand-made address where the agent's `anyip` address goes: a conflict, named under the route, and the text
+    /// has no planner comment mark (issue 12: `status` printed `! # conflict`).
+    @Test func aConflictIsShownUnderItsRouteWithoutTheCommentMark() async throws {
+        let agent = try makeAgent()
+        await absorb([route("r1", "2001:db8:1000:10::/64")], into: agent)
+        kernel.mutate { observed in
+            observed.addresses.append(
+                InterfaceAddress(
+                    ifindex: 1, address: try! IPv6Address("2001:db8:1000:10::1"), prefixLength: 128,
+                    addressProtocol: .unspecified))
+        }
+        let report = try await report(agent)
+        let status = try #require(report.route(id: "r1"))
+        #expect(status.state == .conflict)
+        let address = try #require(status.objects.first { $0.kind == .address })
+        #expect(address.state == .conflict)
+        #expect(address.reason == "2001:db8:1000:10::1/128 on lo (not added by hostup-routed) is in the way, left alone")
+        let lines = report.lines(now: clock.now)
+        #expect(!lines.contains { $0.contains("# ") }, "\(lines)")
+        #expect(lines.contains("  2001:db8:1000:10::/64  r1  CONFLICT"))
+        #expect(lines.contains { $0.hasPrefix("      why: conflict: 2001:db8:1000:10::1/128 dev lo: ") })
+    }
+
+    /// The kernel refuses the route on br0: after that reconcile (the daemon's), the report says which object and
+    /// the errno, and the daemon's `STATUS=` line counts it from the same report.
+    @Test func aKernelErrorNamesTheObjectAndTheErrno() async throws {
+        let refusing = RefusingKernel(kernel)
+        let clock = self.clock
+        let agent = try Agent(
+            configuration: AgentConfiguration(
+                vpsID: selfID, stateDirectory: directory, bindings: [Binding(mode: .route, interface: "br0")]),
+            client: nil, kernel: refusing, store: StateStore(directory: directory), logger: Logger(label: "test"),
+            localAddresses: { .init(ipv6: [], ipv4: []) }, now: { clock.now }, networkdLinks: directory + "/netif")
+        await absorb([route("r1", "2001:db8:1000:10::/64")], into: agent)
+        _ = try await agent.reconcile()
+        let report = try #require(await agent.statusReport())
+        let status = try #require(report.route(id: "r1"))
+        #expect(status.state == .kernelError)
+        let failed = try #require(status.objects.first { $0.kind == .route })
+        #expect(failed.state == .kernelError)
+        #expect(failed.errno == 1)
+        #expect(failed.reason?.contains("Operation not permitted") == true, "\(failed.reason ?? "")")
+        #expect(await agent.statusLine(.synced).hasPrefix("1 route on br0: 1 kernel-error (kernel-error: "))
+    }
+
+    @Test func aDocumentDecodesBackAndEveryKeyIsDocumented() async throws {
+        let agent = try makeAgent(bindings: [
+            Binding(match: "web", mode: .route, interface: "wg0", forwarding: true), Binding(match: "mail"),
+        ])
+        await absorb(
+            [route("r1", "2001:db8:1000:10::/64", label: "web"), route("r2", "2001:db8:1000:20::/64", label: "x")],
+            into: agent)
+        var runtime = RuntimeStatus()
+        runtime.lastSync = Date(timeIntervalSince1970: 1_800_000_000)
+        runtime.refusals = [RouteRefusal(routeID: "r3", prefix: "2001:db8:1000:30::1/64", reason: "has host bits set")]
+        let report = try await report(agent, runtime: runtime)
+        let text = try report.json()
+        let decoded = try StatusReport.decode(json: text)
+        #expect(decoded == report)
+        #expect(decoded.schemaVersion == StatusReport.currentSchemaVersion)
+        #expect(decoded.routes.map(\.state) == [.deferred, .bindingProblem, .refused])
+        #expect(decoded.routes[0].objects.map(\.kind) == [.route, .unreachableRoute, .forwarding])
+
+        // Every key the document uses is described in docs/status-json.md as `key`.
+        let docs = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("docs/status-json.md")
+        let documentation = try String(contentsOf: docs, encoding: .utf8)
+        var keys: Set<String> = []
+        func collect(_ value: Any) {
+            if let object = value as? [String: Any] {
+                for (key, inner) in object {
+                    keys.insert(key)
+                    collect(inner)
+                }
+            } else if let array = value as? [Any] {
+                array.forEach(collect)
+            }
+        }
+        collect(try JSONSerialization.jsonObject(with: Data(text.utf8)))
+        #expect(keys.isSuperset(of: ["schemaVersion", "summary", "routes", "objects", "kind", "state", "reasons"]))
+        for key in keys.sorted() {
+            #expect(documentation.contains("`\(key)`"), "docs/status-json.md does not describe \(key)")
+        }
+        for state in StatusReport.RouteState.allCases.map(\.rawValue) + StatusReport.ObjectState.allCases.map(\.rawValue)
+            + StatusReport.KernelObject.Kind.allCases.map(\.rawValue)
+        {
+            #expect(documentation.contains("`\(state)`"), "docs/status-json.md does not describe the value \(state)")
+        }
+    }
+
+    /// `status` reads: a damaged `state.json` stays where it is (the daemon sets it aside, not `status`).
+    @Test func aReadOnlyAgentLeavesADamagedStateFileInPlace() async throws {
+        let path = directory + "/state.json"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try Data("{ not json".utf8).write(to: URL(fileURLWithPath: path))
+        let clock = self.clock
+        let agent = try Agent(
+            configuration: AgentConfiguration(vpsID: selfID, stateDirectory: directory), client: nil, kernel: kernel,
+            store: StateStore(directory: directory), logger: Logger(label: "test"),
+            localAddresses: { .init(ipv6: [], ipv4: []) }, now: { clock.now }, networkdLinks: directory + "/netif",
+            runtimeStore: RuntimeStatusStore(directory: directory + "/run"), readOnly: true)
+        #expect(await agent.stateWarning != nil)
+        _ = try await agent.dryRunStatus(runtime: RuntimeStatus())
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory).sorted() == ["state.json"])
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "{ not json")
+    }
+
+    @Test func aGarbageRuntimeStatusIsAnErrorNotNeverSynced() throws {
+        let store = RuntimeStatusStore(directory: directory + "/run")
+        #expect(try store.read() == nil, "nothing written since boot")
+        try FileManager.default.createDirectory(atPath: store.directory, withIntermediateDirectories: true)
+        try Data("garbage".utf8).write(to: URL(fileURLWithPath: store.directory + "/status.json"))
+        #expect(throws: RuntimeStatusStore.Unreadable.self) { try store.read() }
+        let report = StatusReport(
+            reconciled: Agent.Reconciled(plan: Plan(), report: nil, problems: [], desired: DesiredState()),
+            state: PersistedState(), runtime: RuntimeStatus())
+        #expect(report.lines(now: clock.now, lastSyncUnknown: true).contains {
+            $0 == "last sync:  unknown (the runtime status cannot be read)"
+        })
+    }
+
+    /// `routes create --wait` after the daemon's step: a deferred route ends the wait at once with its reason; an
+    /// applied one says routed.
+    @Test func theCreateWaitEndsOnTheRoutesStatus() async throws {
+        let agent = try makeAgent(bindings: [Binding(mode: .route, interface: "wg0")])
+        await absorb([route("r1", "2001:db8:1000:10::/64")], into: agent)
+        kernel.hold(try await agent.reconcile().plan)
+        let start = ContinuousClock.now
+        let outcome = await DaemonApply.untilSettled(routeID: "r1", timeout: .seconds(5)) {
+            try await agent.dryRunStatus(runtime: RuntimeStatus())
+        }
+        guard case .notRouted(let status) = outcome else {
+            Issue.record("a deferred route is not routed: \(outcome)")
+            return
+        }
+        #expect(status.state == .deferred)
+        #expect(status.reasons == ["deferred: 2001:db8:1000:10::/64 dev wg0: wg0 not found"])
+        #expect(ContinuousClock.now - start < .seconds(1))
+
+        let applied = try makeAgent()
+        await absorb([route("r2", "2001:db8:1000:20::/64")], into: applied)
+        let pending = await DaemonApply.untilSettled(routeID: "r2", timeout: .milliseconds(500)) {
+            try await applied.dryRunStatus(runtime: RuntimeStatus())
+        }
+        guard case .notRouted(let waiting) = pending, waiting.state == .pending else {
+            Issue.record("a route the kernel lacks stays pending until the timeout: \(pending)")
+            return
+        }
+        kernel.hold(try await applied.reconcile().plan)
+        let routed = await DaemonApply.untilSettled(routeID: "r2", timeout: .seconds(5)) {
+            try await applied.dryRunStatus(runtime: RuntimeStatus())
+        }
+        guard case .routed(let held) = routed else {
+            Issue.record("an applied route is routed: \(routed)")
+            return
+        }
+        #expect(held.objects.allSatisfy { $0.state == .held })
+    }
+}
+
+/// The test kernel, refusing every route request with `EPERM` (as a kernel does for a route on a link whose IPv6
+/// is disabled... or a process without `CAP_NET_ADMIN`).
+final class RefusingKernel: NetworkKernel {
+    let base: SysctlKernel
+    init(_ base: SysctlKernel) { self.base = base }
+    func observe() throws -> ObservedState { try base.observe() }
+    func perform(_ requests: [RTNetlinkRequest]) throws -> [Result<Void, NetlinkError>] {
+        requests.map { request in
+            if case .addRoute = request {
+                return .failure(
+                    NetlinkError(code: .permissionDenied, operation: "RTM_NEWROUTE", errno: .notPermitted, message: "refused"))
+            }
+            return .success(())
+        }
+    }
+    func sysctl(_ name: IPv6Sysctl.Name, interface: String?) throws -> Int { try base.sysctl(name, interface: interface) }
+    func setSysctl(_ name: IPv6Sysctl.Name, _ value: Int, interface: String?) throws {
+        try base.setSysctl(name, value, interface: interface)
     }
 }
