@@ -17,13 +17,20 @@ public struct APIToken: Sendable, CustomStringConvertible {
     /// The systemd credential's name (`LoadCredential=hostup-api-token:...`).
     public static let credentialName = "hostup-api-token"
 
-    /// Finds the token, in DESIGN.md's order: the systemd credential `$CREDENTIALS_DIRECTORY/hostup-api-token`,
-    /// then `token_file` (which must be owned by root and have no group or other permission bits, i.e. mode 0600
-    /// or 0400), then `/etc/hostup-routed/token` when it exists with those permissions (so that commands run by
-    /// hand find the token the service gets as its credential), then the environment variable `HOSTUP_API_TOKEN`.
+    /// Finds the token, in this order: the systemd credential `$CREDENTIALS_DIRECTORY/hostup-api-token`, then
+    /// `token_file` (which must be owned by root and have no group or other permission bits, i.e. mode 0600 or
+    /// 0400), then `/etc/hostup-routed/token` when it exists (so that commands run by hand find the token the service
+    /// gets as its credential), then the environment variable `HOSTUP_API_TOKEN`.
     ///
+    /// `/etc/hostup-routed/token` gets `token_file`'s checks. When it exists but fails them (mode 0644, another
+    /// owner, unreadable by this user) and the environment gives no token either, the error names the file, what is
+    /// wrong with it and what to do, instead of "no API token".
+    ///
+    /// - Parameter defaultTokenFile: The package's token file; ``defaultTokenFile`` except in tests.
     /// - Throws: ``ConfigurationError`` naming the source that is unusable, or saying that none gave a token.
-    public static func resolve(tokenFile: String?, environment: [String: String]) throws -> APIToken {
+    public static func resolve(
+        tokenFile: String?, environment: [String: String], defaultTokenFile: String = defaultTokenFile
+    ) throws -> APIToken {
         if let directory = environment["CREDENTIALS_DIRECTORY"], !directory.isEmpty {
             let path = directory + "/" + credentialName
             if let text = try? FileIO.readText(path),
@@ -33,47 +40,65 @@ public struct APIToken: Sendable, CustomStringConvertible {
             }
         }
         if let tokenFile {
-            let status: (owner: uid_t, mode: mode_t)
-            do {
-                status = try FileIO.status(tokenFile)
-            } catch {
-                throw ConfigurationError(key: "token_file", message: "cannot use \(tokenFile): \(error)")
-            }
-            guard status.owner == 0 else {
-                throw ConfigurationError(key: "token_file", message: "\(tokenFile) must be owned by root (uid 0), not uid \(status.owner)")
-            }
-            guard status.mode & 0o077 == 0 else {
-                let mode = String(status.mode & 0o777, radix: 8)
-                throw ConfigurationError(
-                    key: "token_file", message: "\(tokenFile) has mode 0\(mode); it must be 0600 or 0400 (chmod 600 \(tokenFile))")
-            }
-            let text: String
-            do {
-                text = try FileIO.readText(tokenFile)
-            } catch {
-                throw ConfigurationError(key: "token_file", message: "cannot read \(tokenFile): \(error)")
-            }
-            guard let token = try cleaned(text, source: tokenFile, key: "token_file") else {
-                throw ConfigurationError(key: "token_file", message: "\(tokenFile) is empty")
-            }
-            return APIToken(secret: token, source: "token_file \(tokenFile)")
+            return APIToken(secret: try read(tokenFile, key: "token_file"), source: "token_file \(tokenFile)")
         }
         // The package's documented place, for commands run by hand (the service gets the same file as its
-        // credential). Only used when it exists and is readable; its checks are those of token_file.
-        if let text = try? FileIO.readText(defaultTokenFile),
-            let status = try? FileIO.status(defaultTokenFile), status.owner == 0, status.mode & 0o077 == 0,
-            let token = try cleaned(text, source: defaultTokenFile, key: "token")
-        {
-            return APIToken(secret: token, source: "token file \(defaultTokenFile)")
+        // credential). Its checks are those of token_file; when it fails them, the environment may still give the
+        // token, else the error says what is wrong with the file.
+        var unusableDefault: ConfigurationError?
+        if (try? FileIO.status(defaultTokenFile)) != nil {
+            do {
+                return APIToken(secret: try read(defaultTokenFile, key: "token"), source: "token file \(defaultTokenFile)")
+            } catch let error as ConfigurationError {
+                unusableDefault = error
+            }
         }
         if let value = environment["HOSTUP_API_TOKEN"],
             let token = try cleaned(value, source: "the environment variable HOSTUP_API_TOKEN", key: "HOSTUP_API_TOKEN")
         {
             return APIToken(secret: token, source: "HOSTUP_API_TOKEN")
         }
+        if let unusableDefault {
+            throw ConfigurationError(
+                key: "token", message: "no usable API token: \(unusableDefault.message); nothing else gave a token")
+        }
         throw ConfigurationError(
             key: "token",
             message: "no API token: give the systemd credential \(credentialName), token_file, \(defaultTokenFile), or HOSTUP_API_TOKEN")
+    }
+
+    /// The token in the file at `path`, which must be owned by root with mode 0600 or 0400.
+    ///
+    /// - Throws: ``ConfigurationError`` for `key` naming the file and what to do: it cannot be read, has another
+    ///   owner or a group or other permission bit, or is empty.
+    private static func read(_ path: String, key: String) throws -> String {
+        let status: (owner: uid_t, mode: mode_t)
+        do {
+            status = try FileIO.status(path)
+        } catch {
+            throw ConfigurationError(key: key, message: "cannot use \(path): \(error)")
+        }
+        guard status.owner == 0 else {
+            throw ConfigurationError(
+                key: key, message: "\(path) must be owned by root (uid 0), not uid \(status.owner) (chown root \(path))")
+        }
+        guard status.mode & 0o077 == 0 else {
+            let mode = String(status.mode & 0o777, radix: 8)
+            throw ConfigurationError(
+                key: key,
+                message: "\(path) has mode 0\(mode); it must be 0600 or 0400 (chmod 600 \(path)), since it holds a secret")
+        }
+        let text: String
+        do {
+            text = try FileIO.readText(path)
+        } catch {
+            throw ConfigurationError(
+                key: key, message: "cannot read \(path): \(error)" + (getuid() == 0 ? "" : " (run the command as root)"))
+        }
+        guard let token = try cleaned(text, source: path, key: key) else {
+            throw ConfigurationError(key: key, message: "\(path) is empty")
+        }
+        return token
     }
 
     /// The token in `text`: one trailing line end (`\n` or `\r\n`, as `echo` or an editor leaves it) removed;

@@ -50,7 +50,8 @@ public struct PollService: Service {
     public typealias Reloader = @Sendable () throws -> (AgentConfiguration, HostUpClient)
 
     private let agent: Agent
-    private let logger: Logger
+    /// The logger as given; ``logger()`` adds this VPS's id.
+    private let baseLogger: Logger
     private let trigger: PollTrigger
     private let hooks: Hooks
     private let reloader: Reloader?
@@ -68,7 +69,7 @@ public struct PollService: Service {
     ) {
         self.watch = watch
         self.agent = agent
-        self.logger = logger
+        self.baseLogger = logger
         self.trigger = trigger
         self.hooks = hooks
         self.reloader = reloader
@@ -77,6 +78,14 @@ public struct PollService: Service {
     /// How long after start `READY=1` comes at the latest, even while the first fetch is still running (it goes
     /// on after that). 10 seconds: services ordered after `network-online.target` wait for it at boot.
     public static let readinessDeadline: Duration = .seconds(10)
+
+    /// The service's logger with this VPS's id (`hostup.vps_id`, the journal's `HOSTUP_VPS_ID`) once an answer
+    /// identified it, as the agent's own entries carry it.
+    private func logger() async -> Logger {
+        var logger = baseLogger
+        if let vpsID = await agent.state.vpsID { logger[metadataKey: LogKeys.vpsID] = "\(vpsID)" }
+        return logger
+    }
 
     public func run() async throws {
         do {
@@ -89,7 +98,7 @@ public struct PollService: Service {
                             try await agent.attachMirror()
                             group.addTask { await watch.run() }
                         } catch {
-                            logger.error(
+                            await logger().error(
                                 "cannot read the kernel's state (\(error)); repairing only at each poll",
                                 metadata: [LogKeys.event: "\(AgentEvent.kernelError.rawValue)"])
                         }
@@ -98,7 +107,7 @@ public struct PollService: Service {
                         try await Task.sleep(for: Self.readinessDeadline)
                         let status = await agent.statusLine(.starting)
                         if readiness.claim() {
-                            logger.notice("ready before the first API answer, which is still awaited")
+                            await logger().notice("ready before the first API answer, which is still awaited")
                             hooks.ready(status)
                         }
                     }
@@ -109,7 +118,7 @@ public struct PollService: Service {
         } catch is CancellationError {
         }
         hooks.stopping()
-        logger.info("stopping; the kernel is left as it is")
+        await logger().info("stopping; the kernel is left as it is")
     }
 
     private func loop(_ readiness: Readiness) async throws {
@@ -137,7 +146,7 @@ public struct PollService: Service {
                 let status = await agent.statusLine(.starting)
                 hooks.ready(status)
             }
-            logger.debug("first API request in \(firstDelay.configText)")
+            await logger().debug("first API request in \(firstDelay.configText)")
             reason = await trigger.wait(upTo: firstDelay)
         }
         var first = true
@@ -199,12 +208,12 @@ public struct PollService: Service {
             do {
                 let (configuration, client) = try reloader()
                 await agent.reload(configuration: configuration, client: client)
-                logger.notice("found the API token")
+                await logger().notice("found the API token")
             } catch let error as ConfigurationError where error.key == "token" {
                 await agent.markWaitingForToken()
                 return (interval, .waitingForToken)
             } catch {
-                logger.error("\(error)")
+                await logger().error("\(error)")
                 await agent.markWaitingForToken()
                 return (interval, .waitingForToken)
             }
@@ -222,10 +231,10 @@ public struct PollService: Service {
             await agent.markFailed(error)
             let delay = schedule.afterFailure(PollSchedule.Failure(error), using: &generator)
             // The delay is not in the message, so that repeated identical errors fold in the log.
-            logger.error(
+            await logger().error(
                 "API: \(error); the kernel keeps the last valid state",
                 metadata: [LogKeys.event: "\(AgentEvent.apiError.rawValue)"])
-            logger.debug("next API attempt in \(delay.configText)")
+            await logger().debug("next API attempt in \(delay.configText)")
             await reconcileFromCache(atStart: false)
             return (delay, .degraded)
         } catch is CancellationError {
@@ -233,8 +242,8 @@ public struct PollService: Service {
         } catch {
             await agent.markFailed(error)
             let delay = schedule.afterFailure(.reconcile, using: &generator)
-            logger.error("sync failed: \(error)")
-            logger.debug("next attempt in \(delay.configText)")
+            await logger().error("sync failed: \(error)")
+            await logger().debug("next attempt in \(delay.configText)")
             await reconcileFromCache(atStart: false)
             return (delay, .degraded)
         }
@@ -244,7 +253,7 @@ public struct PollService: Service {
         guard await agent.needsReconcile else { return }
         let result = try await agent.reconcile()
         if let applied = result.report?.applied, !applied.isEmpty {
-            logger.info("applied \(applied.count) operation\(applied.count == 1 ? "" : "s"):\n\(applied.map(\.description).joined(separator: "\n"))")
+            await logger().info("applied \(applied.count) operation\(applied.count == 1 ? "" : "s"):\n\(applied.map(\.description).joined(separator: "\n"))")
         }
     }
 
@@ -254,7 +263,7 @@ public struct PollService: Service {
         let routes = await agent.state.routes
         guard !routes.isEmpty else { return false }
         if atStart {
-            logger.notice(
+            await logger().notice(
                 "applying the last valid state (\(routes.count == 1 ? "1 route" : "\(routes.count) routes")) from the state file before the first API answer",
                 metadata: [LogKeys.event: "\(AgentEvent.stateRestored.rawValue)"])
         }
@@ -262,7 +271,7 @@ public struct PollService: Service {
             try await reconcile()
             return true
         } catch {
-            logger.error("reconcile from the state file failed: \(error)", metadata: [LogKeys.event: "\(AgentEvent.kernelError.rawValue)"])
+            await logger().error("reconcile from the state file failed: \(error)", metadata: [LogKeys.event: "\(AgentEvent.kernelError.rawValue)"])
             return false
         }
     }
@@ -272,9 +281,9 @@ public struct PollService: Service {
         do {
             let (configuration, client) = try reloader()
             await agent.reload(configuration: configuration, client: client)
-            logger.notice("configuration reloaded")
+            await logger().notice("configuration reloaded")
         } catch {
-            logger.error("reload: \(error); keeping the previous configuration")
+            await logger().error("reload: \(error); keeping the previous configuration")
         }
     }
 }

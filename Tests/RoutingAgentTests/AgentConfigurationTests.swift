@@ -303,6 +303,29 @@ import Testing
         }
     }
 
+    /// The package's token file with mode 0644 was skipped without a word, and the error then named that very file
+    /// as a place to put the token (issue 12).
+    @Test func aDefaultTokenFileWithOpenPermissionsIsNamedWithItsModeAndTheFix() throws {
+        let directory = temporaryDirectory()
+        try FileIO.makeDirectory(directory)
+        let path = directory + "/token"
+        try FileIO.writeAtomically(Array("secret-token\n".utf8), to: path, mode: 0o644)
+        #expect {
+            try APIToken.resolve(tokenFile: nil, environment: [:], defaultTokenFile: path)
+        } throws: { error in
+            let text = "\(error)"
+            return (error as? ConfigurationError)?.key == "token" && text.contains("\(path) has mode 0644")
+                && text.contains("chmod 600 \(path)") && !text.contains("no API token:") && !text.contains("secret-token")
+        }
+        // The environment still gives a token.
+        let token = try APIToken.resolve(
+            tokenFile: nil, environment: ["HOSTUP_API_TOKEN": "from-env"], defaultTokenFile: path)
+        #expect(token.source == "HOSTUP_API_TOKEN")
+        // Once fixed it is used.
+        try FileIO.writeAtomically(Array("secret-token\n".utf8), to: path, mode: 0o600)
+        #expect(try APIToken.resolve(tokenFile: nil, environment: [:], defaultTokenFile: path).secret == "secret-token")
+    }
+
     @Test func credentialComesFirst() throws {
         let directory = temporaryDirectory()
         try FileIO.makeDirectory(directory)
