@@ -1,10 +1,17 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import AsyncHTTPClient
+import NIOCore
+import NIOPosix
 
 /// A readable one-line summary of an AsyncHTTPClient/NIO error that produced no HTTP answer.
 ///
-/// NOTE: NIO's connection and TLS error types live in modules this target does not import (NIOPosix,
-/// NIOSSL); their descriptions are stable enough to classify by ("DNS error: …", "Connection errors: …
-/// Connection refused", "handshakeFailed(…)").
+/// NOTE: NIO's TLS error types live in a module this target does not import (NIOSSL); their descriptions are
+/// stable enough to classify by ("handshakeFailed(…)"). A failed connect (`NIOConnectionError`) is described from
+/// its fields instead of its text: NIO's `IOError` description ends in a stray parenthesis ("connection reset
+/// (error set): Connection refused) (errno: 111)", `reasonForError` in NIOCore/IO.swift), and its "connection reset"
+/// wording is NIO's, for an error that `SO_ERROR` reported after a non-blocking connect(2).
 struct TransportFailure {
     var summary: String
 
@@ -31,6 +38,18 @@ struct TransportFailure {
             }
             return
         }
+        if let error = error as? IOError {
+            summary = "\(Self.kind(of: error)): \(Self.describe(error))"
+            return
+        }
+        if let error = error as? NIOConnectionError, error.dnsAError == nil, error.dnsAAAAError == nil,
+            let first = error.connectionErrors.first
+        {
+            let attempts = error.connectionErrors.map { "\($0.target): \(Self.describe($0.error))" }
+            let kind = (first.error as? IOError).map(Self.kind(of:)) ?? "connect failed"
+            summary = "\(kind): " + attempts.joined(separator: ", ")
+            return
+        }
         let lowered = text.lowercased()
         if lowered.hasPrefix("dns error") {
             summary = "DNS lookup failed: \(text)"
@@ -45,5 +64,24 @@ struct TransportFailure {
         } else {
             summary = "transport failure: \(text)"
         }
+    }
+
+    /// What an `IOError` of a connect or a request means, by its errno.
+    static func kind(of error: IOError) -> String {
+        switch error.errnoCode {
+        case ECONNREFUSED: "connection refused"
+        case ECONNRESET, EPIPE: "connection dropped"
+        case ETIMEDOUT: "timed out connecting to the server"
+        case ENETUNREACH, EHOSTUNREACH: "no route to the server"
+        default: "transport failure"
+        }
+    }
+
+    /// An `IOError` as strerror(3) and the errno ("Connection refused (errno 111)"); anything else as it describes
+    /// itself.
+    static func describe(_ error: any Error) -> String {
+        guard let error = error as? IOError else { return "\(error)" }
+        let code = error.errnoCode
+        return "\(strerror(code).map { String(cString: $0) } ?? "error") (errno \(code))"
     }
 }

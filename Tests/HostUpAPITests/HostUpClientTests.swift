@@ -300,6 +300,8 @@ import Testing
             let error = try await apiError { _ = try await client.routedIPv6State() }
             #expect(error.code == .transport)
             #expect(error.message.contains("GET /api/v2/routed-ipv6"))
+            // Issue 12: NIO's own text had a stray ")" ("... Connection refused) (errno: 111)").
+            #expect(error.message == "GET /api/v2/routed-ipv6: connection refused: Connection refused (errno 111)")
         }
     }
 
