@@ -75,10 +75,13 @@ struct CreateRoute: AsyncParsableCommand {
         let wiring = try Wiring(options: options)
         try await wiring.withClient { client in
             let before = try await fetchState(client)
-            let thisVPS = try? IdentityResolver.resolve(
-                configured: wiring.configuration.vpsID, document: before, local: .current())
-            guard let destination = vpsID ?? thisVPS else {
-                printError("cannot tell which VPS this is; pass --vps-id (or set vps_id in the config)")
+            let destination: String
+            let thisVPS: String?
+            do {
+                (destination, thisVPS) = try RouteRequestCheck.destination(
+                    explicit: vpsID, configured: wiring.configuration.vpsID, state: before, local: .current())
+            } catch {
+                printError("\(error); or pass --vps-id")
                 throw ExitCodes.usage
             }
             let request: CreateRouteRequest

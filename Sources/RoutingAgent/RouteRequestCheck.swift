@@ -11,6 +11,25 @@ public enum RouteRequestCheck {
         public var description: String
     }
 
+    /// The VPS a new route goes to, and this VPS's id when it can be told.
+    ///
+    /// - Parameters:
+    ///   - explicit: `--vps-id`, when given; then this VPS not being identifiable is no error.
+    ///   - configured: The config's `vps_id`.
+    ///   - state: The account's state, whose `destinations[]` identify this VPS (``IdentityResolver``).
+    ///   - local: This host's addresses.
+    /// - Returns: The destination (`explicit`, else this VPS) and this VPS's id (`nil` when not identifiable).
+    /// - Throws: ``IdentityResolver/Failure`` when no `explicit` is given and this VPS cannot be identified: the
+    ///   same message, naming each candidate destination, that `sync` and the daemon give.
+    public static func destination(
+        explicit: String?, configured: String?, state: RoutedIPv6State, local: IdentityResolver.LocalAddresses
+    ) throws -> (destination: String, thisVPS: String?) {
+        let identity = Result { try IdentityResolver.resolve(configured: configured, document: state, local: local) }
+        if let explicit { return (explicit, try? identity.get()) }
+        let thisVPS = try identity.get()
+        return (thisVPS, thisVPS)
+    }
+
     /// Picks the pool and checks every field.
     ///
     /// - Parameters:

@@ -1,4 +1,5 @@
 import HostUpAPI
+import IPv6Addressing
 import Testing
 
 @testable import RoutingAgent
@@ -23,6 +24,28 @@ import Testing
             try RouteRequestCheck.request(
                 in: state, vpsID: vps, poolID: pool, prefixLength: length, prefix: prefix, label: "web")
         }.mapError { $0 as! RouteRequestCheck.Refusal }
+    }
+
+    /// `routes create` without `--vps-id` on a VPS it cannot identify said only "cannot tell which VPS this is";
+    /// it now gives the candidates, as `sync` does (issue 12).
+    @Test func anUnidentifiableVPSNamesTheCandidates() throws {
+        var state = self.state()
+        state.destinations = (state.destinations ?? []) + [
+            Destination(vpsId: "vps_other", name: "app-01", nextHop: "2001:db8::20")
+        ]
+        let nowhere = IdentityResolver.LocalAddresses(ipv6: [], ipv4: [])
+        #expect {
+            try RouteRequestCheck.destination(explicit: nil, configured: nil, state: state, local: nowhere)
+        } throws: { error in
+            let text = "\(error)"
+            return error is IdentityResolver.Failure && text.contains("candidates: ") && text.contains(selfID)
+                && text.contains("vps_other") && text.contains("2001:db8::20")
+        }
+        let chosen = try RouteRequestCheck.destination(explicit: "vps_other", configured: nil, state: state, local: nowhere)
+        #expect(chosen.destination == "vps_other" && chosen.thisVPS == nil)
+        let here = IdentityResolver.LocalAddresses(ipv6: [try .init("2001:db8::10")], ipv4: [])
+        let mine = try RouteRequestCheck.destination(explicit: nil, configured: nil, state: state, local: here)
+        #expect(mine.destination == selfID && mine.thisVPS == selfID)
     }
 
     @Test func buildsTheRequestForTheOnlyPool() throws {
