@@ -234,5 +234,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The command line's parsing (no command is run).
+        .testTarget(
+            name: "HostUpRoutedTests",
+            dependencies: ["HostUpRouted", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings
+        ),
     ]
 )

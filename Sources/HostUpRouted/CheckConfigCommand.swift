@@ -1,4 +1,5 @@
 import ArgumentParser
+import FoundationEssentials
 import RoutingAgent
 
 struct CheckConfigCommand: AsyncParsableCommand {
@@ -11,19 +12,9 @@ struct CheckConfigCommand: AsyncParsableCommand {
     func run() async throws {
         let wiring = try Wiring(options: options)
         let configuration = wiring.configuration
-        say("config \(options.config): ok")
-        say("  api_url       = \(configuration.apiURL)")
-        say("  vps_id        = \(configuration.vpsID ?? "(auto-detect)")")
-        say("  poll_interval = \(configuration.pollInterval.configText)")
-        say("  uplink        = \(configuration.uplink ?? "(interface of the IPv6 default route, remembered once known)")")
-        say("  state_dir     = \(configuration.stateDirectory)")
-        say("  nonlocal_bind = \(configuration.nonlocalBind)" + (configuration.nonlocalBind ? " (net.ipv6.ip_nonlocal_bind=1 while a prefix is bound anyip)" : " (net.ipv6.ip_nonlocal_bind is left alone)"))
-        if configuration.bindings.isEmpty {
-            say("  bindings      = (none: every route is bound anyip on lo)")
-        }
-        for (index, binding) in configuration.bindings.enumerated() {
-            say("  bindings[\(index)]   = \(binding)")
-        }
+        // Only the default path may be missing (AgentConfiguration.load refuses any other): say so, not "ok".
+        let exists = FileManager.default.fileExists(atPath: options.config)
+        for line in configuration.checkLines(path: options.config, fileExists: exists) { say(line) }
         do {
             let token = try APIToken.resolve(tokenFile: configuration.tokenFile, environment: wiring.environment)
             say("  token         = \(token)")

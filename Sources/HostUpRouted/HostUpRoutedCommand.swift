@@ -12,4 +12,8 @@ struct HostUpRoutedCommand: AsyncParsableCommand {
             RoutesCommand.self, PoolCommand.self, DoctorCommand.self,
         ]
     )
+
+    /// The options every subcommand takes, also accepted before the subcommand's name (`hostup-routed --config X
+    /// status`): ArgumentParser hands them to the subcommand's own `GlobalOptions` group as well.
+    @OptionGroup var options: GlobalOptions
 }

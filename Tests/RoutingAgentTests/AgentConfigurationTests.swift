@@ -10,6 +10,41 @@ import Testing
         try AgentConfiguration.parse(text, file: "config.toml", environment: environment)
     }
 
+    /// `check-config` printed each binding as a Swift dump (`Binding(match: "*", mode: ...)`), and "ok" for a
+    /// default config file that is not there (issue 12).
+    @Test func checkConfigPrintsBindingsAsConfigAndSaysWhenTheDefaultFileIsMissing() throws {
+        let configuration = try parse(
+            """
+            [[bindings]]
+            match = "web"
+            mode = "route"
+            interface = "wg0"
+            forwarding = true
+
+            [[bindings]]
+            match = "2001:db8:1000:20::/56"
+            mode = "address"
+            interface = "br0"
+            host = "::1"
+            split = 64
+            """)
+        let lines = configuration.checkLines(path: "/etc/hostup-routed/config.toml", fileExists: true)
+        #expect(lines.first == "config /etc/hostup-routed/config.toml: ok")
+        #expect(lines.contains(#"  bindings[0]   = { match = "web", mode = "route", interface = "wg0", forwarding = true }"#))
+        #expect(
+            lines.contains(
+                #"  bindings[1]   = { match = "2001:db8:1000:20::/56", mode = "address", interface = "br0", host = "::1", split = 64 }"#
+            ))
+        #expect(!lines.joined().contains("Binding("))
+
+        // A missing default file is read as an empty one (the daemon runs on the defaults); check-config says so.
+        let defaults = try AgentConfiguration.parse("", file: AgentConfiguration.defaultPath, environment: [:])
+        let missing = defaults.checkLines(path: AgentConfiguration.defaultPath, fileExists: false)
+        #expect(missing.first?.hasPrefix("config /etc/hostup-routed/config.toml: not found; the built-in defaults") == true)
+        #expect(!missing.contains { $0.hasSuffix(": ok") })
+        #expect(missing.contains("  bindings      = (none: every route is bound anyip on lo)"))
+    }
+
     private func configurationError(_ text: String, environment: [String: String] = [:]) -> ConfigurationError? {
         do {
             _ = try parse(text, environment: environment)

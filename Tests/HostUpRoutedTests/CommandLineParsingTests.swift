@@ -1,0 +1,31 @@
+import ArgumentParser
+import Testing
+
+@testable import HostUpRouted
+
+@Suite struct CommandLineParsingTests {
+    /// `--config` had to follow the subcommand; `hostup-routed --config X status` was refused (issue 12).
+    @Test(arguments: [
+        ["--config", "/tmp/x.toml", "status"], ["status", "--config", "/tmp/x.toml"],
+        ["--config", "/tmp/x.toml", "status", "--json"], ["--config=/tmp/x.toml", "status"],
+    ])
+    func theConfigGoesBeforeOrAfterTheSubcommand(_ arguments: [String]) throws {
+        let command = try HostUpRoutedCommand.parseAsRoot(arguments)
+        let status = try #require(command as? StatusCommand)
+        #expect(status.options.config == "/tmp/x.toml")
+    }
+
+    @Test func theGlobalOptionsReachNestedSubcommands() throws {
+        let command = try HostUpRoutedCommand.parseAsRoot(
+            ["--config", "/tmp/x.toml", "--verbose", "routes", "create", "--prefix-length", "64"])
+        let create = try #require(command as? CreateRoute)
+        #expect(create.options.config == "/tmp/x.toml")
+        #expect(create.options.verbose)
+        #expect(create.wait == 60)
+    }
+
+    @Test func withoutConfigTheDefaultPathApplies() throws {
+        let command = try #require(try HostUpRoutedCommand.parseAsRoot(["check-config"]) as? CheckConfigCommand)
+        #expect(command.options.config == "/etc/hostup-routed/config.toml")
+    }
+}
