@@ -9,6 +9,10 @@
 #      README tells users to write) reports no "ordering cycle"; and the check can fail: a consumer ordered
 #      Before=hostup-routed.service and After=network-online.target, a cycle with the unit's
 #      Before=network-online.target, must be reported. (scripts/test-boot.sh checks the same in a booted system.)
+#   5. libdispatch stays quiet under the unit's Environment=: `hostup-routed status` (which starts Dispatch worker
+#      threads) run as nobody without CAP_SYS_NICE logs no "Failed to set thread priority" with the unit's
+#      LIBDISPATCH_LOG, and does with LIBDISPATCH_LOG=stderr (the control: the check can fail). Needs root (setpriv)
+#      and a built binary (BIN, default `swift build --show-bin-path`); skipped without them.
 # Exit 0 when all pass, 1 when one fails, 77 (skipped) when systemd-analyze is not installed.
 # Needs no running systemd (works where systemd is installed but is not PID 1, as in CI).
 set -uo pipefail
@@ -149,6 +153,30 @@ else
     echo "check-unit: ok   systemd-analyze verify: no ordering cycle with the unit enabled" \
         "(WantedBy=$(sed -n 's/^WantedBy=//p' "$UNIT" | paste -sd' ')) and a consumer After=network-online.target;" \
         "a deliberate cycle is reported"
+fi
+
+# 5. libdispatch's "Failed to set thread priority for worker thread" under the unit's environment.
+BIN=${BIN:-$(swift build --show-bin-path 2>/dev/null)}
+unit_log=$(sed -n 's/^Environment=LIBDISPATCH_LOG=//p' "$UNIT")
+if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null || [ ! -x "$BIN/hostup-routed" ]; then
+    echo "check-unit: skip libdispatch log check (needs root, setpriv and $BIN/hostup-routed)"
+else
+    mkdir -p "$scratch/prio/state" && chmod 755 "$scratch" "$scratch/prio" "$scratch/prio/state"
+    printf 'state_dir = "%s"\n' "$scratch/prio/state" >"$scratch/prio/config.toml"
+    chmod 644 "$scratch/prio/config.toml"
+    quiet() { # quiet LIBDISPATCH_LOG: status as nobody, in a fresh network namespace; prints its stderr
+        unshare --net env LIBDISPATCH_LOG="$1" setpriv --reuid 65534 --regid 65534 --clear-groups \
+            "$BIN/hostup-routed" status --config "$scratch/prio/config.toml" 2>&1 >/dev/null
+    }
+    if ! quiet stderr | grep -q 'Failed to set thread priority'; then
+        echo "check-unit: FAIL the control (LIBDISPATCH_LOG=stderr) did not show libdispatch's setpriority message"
+        failures=$((failures + 1))
+    elif quiet "$unit_log" | grep -q 'Failed to set thread priority'; then
+        echo "check-unit: FAIL with the unit's LIBDISPATCH_LOG=$unit_log libdispatch still logs 'Failed to set thread priority'"
+        failures=$((failures + 1))
+    else
+        echo "check-unit: ok   libdispatch's setpriority refusal is not logged with the unit's LIBDISPATCH_LOG=$unit_log"
+    fi
 fi
 
 exit $((failures == 0 ? 0 : 1))
