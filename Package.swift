@@ -230,6 +230,8 @@ let package = Package(
             name: "RoutingAgentTests",
             dependencies: [
                 "RoutingAgent", "Reconciliation", "Netlink", "HostUpAPI", "IPv6Addressing",
+                // The in-process API for the command-line use cases (RouteCreationTests).
+                "HostUpAPISimulator",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

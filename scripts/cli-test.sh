@@ -6,6 +6,9 @@
 #
 #   BIN=/path/to/bin scripts/cli-test.sh     # default BIN: `swift build --show-bin-path`
 #
+# The checks of `routes create` that send nothing or one request (defaults, explicit fields, several pools, every
+# local refusal) are Swift tests now, against the in-process simulator: Tests/RoutingAgentTests/RouteCreationTests.
+#
 # API only: no network namespace and no root. The simulator listens on 127.0.0.1 (an ephemeral port) in the
 # current namespace; the host's interfaces, addresses, routes and sysctls are never touched. Each case reseeds the
 # simulator (POST /_sim/seed) and empties its request log, then asserts the exit code, the output, and exactly which
@@ -350,77 +353,6 @@ case_allocate_409_existing_pool() {
 
 # --- routes create ---------------------------------------------------------------------------------------------
 
-case_create_defaults() {
-    reset "$(seed_base)" || return 1
-    cli routes create --prefix-length 64 --label api
-    expect_exit 0 || return 1
-    local route id prefix vps label
-    route=$(sim_state '.pools[0].routes[] | select(.label == "api") | "\(.id) \(.prefix) \(.vpsId)"')
-    read -r id prefix vps <<<"$route"
-    [ "$prefix" = 2001:db8:1000::/64 ] && [ "$vps" = "$VPS" ] ||
-        { fail "the API holds [$route], want the first free /64 of $POOL routed to $VPS"; return 1; }
-    expect_out "created route $id: $prefix -> $VPS (web-01)" || return 1
-    expect_out "the daemon is not running" || return 1
-    expect_requests "GET 200, POST 201"
-}
-
-case_create_explicit() {
-    reset "$(seed_pools)" || return 1
-    cli routes create --prefix-length 56 --prefix 2001:db8:1001:100::/56 --label app --vps-id "$VPS2" --pool-id "$POOL2_ID"
-    expect_exit 0 || return 1
-    local route id prefix vps label
-    route=$(sim_state '.pools[] | select(.id == $p) | .routes[] | "\(.id) \(.prefix) \(.vpsId) \(.label)"' --arg p "$POOL2_ID")
-    read -r id prefix vps label <<<"$route"
-    [ "$prefix $vps $label" = "2001:db8:1001:100::/56 $VPS2 app" ] ||
-        { fail "pool $POOL2_ID holds [$route], want 2001:db8:1001:100::/56 to $VPS2 labelled app"; return 1; }
-    expect_out "created route $id: 2001:db8:1001:100::/56 -> $VPS2 ($VPS2_NAME)" || return 1
-    grep -qF daemon "$OUT" && { fail "a route for another VPS talks about this VPS's daemon"; return 1; }
-    expect_requests "GET 200, POST 201"
-}
-
-case_create_several_pools() {
-    reset "$(seed_pools)" || return 1
-    cli routes create --prefix-length 64
-    expect_exit 64 || return 1
-    expect_err "several pools; choose one with --pool-id: $POOL_ID ($POOL), $POOL2_ID ($POOL2)" || return 1
-    expect_requests "GET 200"
-}
-
-case_create_bad_prefix() {
-    reset "$(seed_base)" || return 1
-    while IFS='|' read -r length prefix message; do
-        cli routes create --prefix-length "$length" --prefix "$prefix"
-        expect_exit 64 || { fail "--prefix-length $length --prefix $prefix: $WHY"; return 1; }
-        expect_err "$message" || { fail "--prefix-length $length --prefix $prefix: $WHY"; return 1; }
-        expect_err "nothing was sent" || return 1
-    done <<'EOF'
-64|2001:db8:1000:5:/64|--prefix 2001:db8:1000:5:/64:
-64|2001:db8:1000:5::|missing '/' and prefix length
-64|2001:db8:1000:5::/064|leading zero
-64|2001:db8:1000:5::1/64|host bits set; did you mean 2001:db8:1000:5::/64?
-56|2001:db8:1000:5::/56|host bits set; did you mean 2001:db8:1000::/56?
-56|2001:db8:1000:5::/64|--prefix 2001:db8:1000:5::/64 is a /64, not a /56
-64|2001:db8:2000::/64|--prefix 2001:db8:2000::/64 is not inside pool ripv6_01clipool1 (2001:db8:1000::/48)
-EOF
-    # Seven commands, each one GET and no POST.
-    expect_requests "GET 200, GET 200, GET 200, GET 200, GET 200, GET 200, GET 200"
-}
-
-case_create_other_local_refusals() {
-    reset "$(seed_base)" || return 1
-    cli routes create --prefix-length 40
-    expect_exit 64 && expect_err "--prefix-length 40 is not allowed (allowed: 48, 56, 64); nothing was sent" || return 1
-    cli routes create --prefix-length 64 --vps-id "$VPS3"
-    expect_exit 64 && expect_err "VPS $VPS3 cannot receive a route: The VPS has no IPv6 next hop; nothing was sent" || return 1
-    cli routes create --prefix-length 64 --vps-id vps_01unknown
-    expect_exit 64 && expect_err "VPS vps_01unknown is not a destination of this account" || return 1
-    cli routes create --prefix-length 64 --pool-id ripv6_01unknown
-    expect_exit 64 && expect_err "no pool ripv6_01unknown; pools: $POOL_ID ($POOL)" || return 1
-    cli routes create --label x
-    expect_exit 64 && expect_err "Missing expected argument '--prefix-length" || return 1
-    expect_requests "GET 200, GET 200, GET 200, GET 200"
-}
-
 case_create_400_errors() {
     reset "$(seed_base)" || return 1
     cli routes create --prefix-length 64 --label "$(printf 'x%.0s' $(seq 201))"
@@ -705,11 +637,6 @@ run_case "pool allocate: allocates and prints the new pool" case_allocate_ok
 run_case "pool allocate: canAllocatePool says no (existing pool): reason, exit 2, no POST" case_allocate_gate_existing_pool
 run_case "pool allocate: canAllocatePool says no (unavailable): reason, exit 2, no POST" case_allocate_gate_unavailable
 run_case "pool allocate: gate open, body-less 409 (pool appeared meanwhile) explained, exit 2" case_allocate_409_existing_pool
-run_case "routes create: default pool and VPS, prints the new route" case_create_defaults
-run_case "routes create: explicit --prefix, --vps-id, --pool-id, --label" case_create_explicit
-run_case "routes create: several pools and no --pool-id: lists them, exit 64, no POST" case_create_several_pools
-run_case "routes create: bad --prefix refused locally, exit 64, no POST" case_create_bad_prefix
-run_case "routes create: bad length, VPS that cannot receive, unknown VPS/pool, missing flag: exit 64, no POST" case_create_other_local_refusals
 run_case "routes create: 400 with errors[] (pointer /label), exit 2" case_create_400_errors
 run_case "routes create: body-less 409 for an overlapping prefix, exit 2" case_create_409_overlap
 run_case "routes create: body-less 409 for no capacity (/48 in a used /48), exit 2" case_create_409_no_capacity

@@ -75,38 +75,27 @@ struct CreateRoute: AsyncParsableCommand {
         let wiring = try Wiring(options: options)
         try await wiring.withClient { client in
             let before = try await fetchState(client)
-            let destination: String
-            let thisVPS: String?
+            let creation = RouteCreation(
+                prefixLength: prefixLength, prefix: prefix, label: label, vpsID: vpsID, poolID: poolID)
+            let checked: RouteCreation.Checked
             do {
-                (destination, thisVPS) = try RouteRequestCheck.destination(
-                    explicit: vpsID, configured: wiring.configuration.vpsID, state: before, local: .current())
-            } catch {
+                checked = try creation.check(in: before, configuredVPS: wiring.configuration.vpsID, local: .current())
+            } catch let error as IdentityResolver.Failure {
                 printError("\(error); or pass --vps-id")
                 throw ExitCodes.usage
-            }
-            let request: CreateRouteRequest
-            do {
-                request = try RouteRequestCheck.request(
-                    in: before, vpsID: destination, poolID: poolID, prefixLength: prefixLength, prefix: prefix,
-                    label: label)
             } catch {
                 printError("\(error); nothing was sent")
                 throw ExitCodes.usage
             }
-            let conflict =
-                prefix == nil
-                ? "409: no free /\(prefixLength) is left in pool \(request.poolId)"
-                : "409: \(prefix!) overlaps a route that already exists (routes list shows them)"
-            let after = try await callAPI("POST /api/v2/routed-ipv6 (create_route)", conflict: conflict) {
-                try await client.createRoute(request)
+            let after = try await callAPI("POST /api/v2/routed-ipv6 (create_route)", conflict: checked.conflictMeaning) {
+                try await client.createRoute(checked.request)
             }
-            let known = Set(before.pools.flatMap(\.routes).map(\.id))
-            guard let route = after.pools.flatMap(\.routes).first(where: { !known.contains($0.id) }) else {
+            guard let route = RouteCreation.createdRoute(before: before, after: after) else {
                 say("created (the answer lists no new route)")
                 return
             }
             say("created route \(route.id): \(route.prefix) -> \(route.vpsId)\(route.vpsName.map { " (\($0))" } ?? "")")
-            if destination == thisVPS {
+            if checked.isForThisVPS {
                 try await applyHere(route, wiring: wiring)
             }
         }

@@ -28,4 +28,14 @@ import Testing
         let command = try #require(try HostUpRoutedCommand.parseAsRoot(["check-config"]) as? CheckConfigCommand)
         #expect(command.options.config == "/etc/hostup-routed/config.toml")
     }
+
+    /// From scripts/cli-test.sh: `routes create` without `--prefix-length` is a usage error (exit 64) naming it.
+    @Test func routesCreateNeedsAPrefixLength() {
+        #expect {
+            _ = try HostUpRoutedCommand.parseAsRoot(["routes", "create", "--label", "x"])
+        } throws: { error in
+            HostUpRoutedCommand.exitCode(for: error) == .validationFailure
+                && HostUpRoutedCommand.message(for: error).contains("Missing expected argument '--prefix-length")
+        }
+    }
 }
