@@ -326,11 +326,17 @@ import Testing
         #expect(token.source == "HOSTUP_API_TOKEN")
     }
 
-    @Test func refusesAGroupReadableTokenFile() throws {
+    /// A file `token` holding `text` with `mode`, in a new directory; its path.
+    private func tokenFile(_ text: String, mode: UInt32) throws -> String {
         let directory = temporaryDirectory()
         try FileIO.makeDirectory(directory)
         let path = directory + "/token"
-        try FileIO.writeAtomically(Array("t\n".utf8), to: path, mode: 0o640)
+        try FileIO.writeAtomically(Array(text.utf8), to: path, mode: mode)
+        return path
+    }
+
+    @Test func refusesAGroupReadableTokenFile() throws {
+        let path = try tokenFile("t\n", mode: 0o640)
         #expect {
             try APIToken.resolve(tokenFile: path, environment: [:])
         } throws: { error in
@@ -341,10 +347,7 @@ import Testing
     /// The package's token file with mode 0644 was skipped without a word, and the error then named that very file
     /// as a place to put the token (issue 12).
     @Test func aDefaultTokenFileWithOpenPermissionsIsNamedWithItsModeAndTheFix() throws {
-        let directory = temporaryDirectory()
-        try FileIO.makeDirectory(directory)
-        let path = directory + "/token"
-        try FileIO.writeAtomically(Array("secret-token\n".utf8), to: path, mode: 0o644)
+        let path = try tokenFile("secret-token\n", mode: 0o644)
         #expect {
             try APIToken.resolve(tokenFile: nil, environment: [:], defaultTokenFile: path)
         } throws: { error in
