@@ -7,7 +7,8 @@
 #   BIN=/path/to/bin scripts/cli-test.sh     # default BIN: `swift build --show-bin-path`
 #
 # The checks of `routes create` that send nothing or one request (defaults, explicit fields, several pools, every
-# local refusal) are Swift tests now, against the in-process simulator: Tests/RoutingAgentTests/RouteCreationTests.
+# local refusal) are Swift tests now, against the in-process simulator: Tests/RoutingAgentTests/RouteCreationTests;
+# so are the local refusals of `routes delete` and `pool release` (unknown id, closed gate): ActionGateCheckTests.
 #
 # API only: no network namespace and no root. The simulator listens on 127.0.0.1 (an ephemeral port) in the
 # current namespace; the host's interfaces, addresses, routes and sysctls are never touched. Each case reseeds the
@@ -508,22 +509,6 @@ case_delete_needs_yes_off_terminal() {
     expect_requests "GET 200"
 }
 
-case_delete_gate() {
-    reset "$(seed_base)" || return 1
-    cli routes delete "$PENDING_ID" --yes
-    expect_exit 2 || return 1
-    expect_err "route $PENDING_ID cannot be deleted: Only active routes can be deleted; this one is pending; nothing was sent" || return 1
-    expect_requests "GET 200"
-}
-
-case_delete_unknown() {
-    reset "$(seed_base)" || return 1
-    cli routes delete ripv6rt_01unknown --yes
-    expect_exit 64 || return 1
-    expect_err "no route ripv6rt_01unknown in this account" || return 1
-    expect_requests "GET 200"
-}
-
 case_delete_prompt_no() {
     reset "$(seed_base)" || return 1
     cli_tty "printf 'n\n'" routes delete "$WEB_ID"
@@ -567,14 +552,6 @@ case_release_yes() {
     expect_requests "GET 200, DELETE 200"
 }
 
-case_release_gate() {
-    reset "$(seed_base)" || return 1
-    cli pool release "$POOL_ID" --yes
-    expect_exit 2 || return 1
-    expect_err "pool $POOL_ID cannot be released: Delete the 2 routes in this /48 before releasing it; nothing was sent" || return 1
-    expect_requests "GET 200"
-}
-
 case_release_needs_yes_off_terminal() {
     reset "$(seed_empty_pool)" || return 1
     cli pool release "$POOL_ID"
@@ -591,14 +568,6 @@ case_release_prompt_yes() {
     expect_out "release pool $POOL_ID ($POOL)? [y/N]" || return 1
     expect_out "released pool $POOL_ID ($POOL); cooldown until 20" || return 1
     expect_requests "GET 200, DELETE 200"
-}
-
-case_release_unknown() {
-    reset "$(seed_base)" || return 1
-    cli pool release ripv6_01unknown --yes
-    expect_exit 64 || return 1
-    expect_err "no pool ripv6_01unknown in this account" || return 1
-    expect_requests "GET 200"
 }
 
 # --- main ------------------------------------------------------------------------------------------------------
@@ -652,16 +621,12 @@ run_case "dropped connection: transport failure, exit 3" case_transport_dropped
 run_case "connection refused: transport failure, exit 3" case_transport_refused
 run_case "routes delete --yes: deletes and says so" case_delete_yes
 run_case "routes delete off a terminal without --yes: exit 64, no DELETE" case_delete_needs_yes_off_terminal
-run_case "routes delete: canDelete says no: reason, exit 2, no DELETE" case_delete_gate
-run_case "routes delete: unknown id: exit 64, no DELETE" case_delete_unknown
 run_case "routes delete on a terminal, answered n: exit 64, no DELETE" case_delete_prompt_no
 run_case "routes delete on a terminal, answered y: deleted" case_delete_prompt_yes
 run_case "routes delete: 404 (route removed behind the API's back), exit 2" case_delete_404
 run_case "pool release --yes: released, prints cooldownUntil" case_release_yes
-run_case "pool release: canRelease says no: reason, exit 2, no DELETE" case_release_gate
 run_case "pool release off a terminal without --yes: exit 64, no DELETE" case_release_needs_yes_off_terminal
 run_case "pool release on a terminal, answered y: released" case_release_prompt_yes
-run_case "pool release: unknown id: exit 64, no DELETE" case_release_unknown
 
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ]

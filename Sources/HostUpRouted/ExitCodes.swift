@@ -46,4 +46,16 @@ extension ExitCodes {
         case .apiStatus, .apiDecoding, .identity, .other: api
         }
     }
+
+    /// The exit code for a local refusal of `routes delete` or `pool release`: an unknown id is a usage error, a
+    /// closed gate an API refusal.
+    static func code(for refusal: ActionGateCheck.Refusal) -> ExitCode {
+        refusal.kind == .unknown ? usage : api
+    }
+}
+
+/// Prints a local refusal of `routes delete` or `pool release` and returns its exit code to throw.
+func refused(_ refusal: ActionGateCheck.Refusal) -> ExitCode {
+    printError(refusal.kind == .unknown ? "\(refusal)" : "\(refusal); nothing was sent")
+    return ExitCodes.code(for: refusal)
 }

@@ -54,13 +54,11 @@ struct ReleasePool: AsyncParsableCommand {
         let wiring = try Wiring(options: options)
         try await wiring.withClient { client in
             let state = try await fetchState(client)
-            guard let pool = state.pools.first(where: { $0.id == id }) else {
-                printError("no pool \(id) in this account")
-                throw ExitCodes.usage
-            }
-            if let gate = pool.actions?.canRelease, !gate.allowed {
-                printError("pool \(id) cannot be released: \(sentence(gate.reason)); nothing was sent")
-                throw ExitCodes.api
+            let pool: Pool
+            do {
+                pool = try ActionGateCheck.poolToRelease(id: id, in: state)
+            } catch let refusal as ActionGateCheck.Refusal {
+                throw refused(refusal)
             }
             try confirm("release pool \(id) (\(pool.parentCidr))?", yes: yes)
             let released = try await callAPI("DELETE /api/v2/routed-ipv6/\(id)") { try await client.releasePool(id: id) }

@@ -174,13 +174,11 @@ struct DeleteRoute: AsyncParsableCommand {
         let wiring = try Wiring(options: options)
         try await wiring.withClient { client in
             let state = try await fetchState(client)
-            guard let route = state.pools.flatMap(\.routes).first(where: { $0.id == id }) else {
-                printError("no route \(id) in this account")
-                throw ExitCodes.usage
-            }
-            if let gate = route.actions?.canDelete, !gate.allowed {
-                printError("route \(id) cannot be deleted: \(sentence(gate.reason)); nothing was sent")
-                throw ExitCodes.api
+            let route: HostUpAPI.Route
+            do {
+                route = try ActionGateCheck.routeToDelete(id: id, in: state)
+            } catch let refusal as ActionGateCheck.Refusal {
+                throw refused(refusal)
             }
             try confirm("delete route \(id) (\(route.prefix) -> \(route.vpsId))?", yes: yes)
             _ = try await callAPI("DELETE /api/v2/routed-ipv6/routes/\(id)") { try await client.deleteRoute(id: id) }

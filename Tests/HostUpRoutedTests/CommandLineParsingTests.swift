@@ -1,4 +1,5 @@
 import ArgumentParser
+import RoutingAgent
 import Testing
 
 @testable import HostUpRouted
@@ -37,5 +38,11 @@ import Testing
             HostUpRoutedCommand.exitCode(for: error) == .validationFailure
                 && HostUpRoutedCommand.message(for: error).contains("Missing expected argument '--prefix-length")
         }
+    }
+
+    /// From scripts/cli-test.sh: `routes delete`/`pool release` of an unknown id exit 64, a closed gate 2.
+    @Test func localRefusalsOfDeleteAndReleaseHaveTheirExitCodes() {
+        #expect(ExitCodes.code(for: ActionGateCheck.Refusal(kind: .unknown, description: "")) == ExitCode(64))
+        #expect(ExitCodes.code(for: ActionGateCheck.Refusal(kind: .gateClosed, description: "")) == ExitCode(2))
     }
 }
