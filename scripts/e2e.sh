@@ -317,7 +317,7 @@ def value(name, **labels):
     return samples.get((name, tuple(sorted(labels.items()))))
 applied = value("hostup_routed_routes", state="applied")
 assert applied == int(sys.argv[2]), f"routes applied {applied}, want {sys.argv[2]}"
-for state in ("deferred", "failed", "conflict", "unbound", "refused"):
+for state in ("refused", "kernel-error", "conflict", "binding-problem", "deferred", "pending"):
     assert value("hostup_routed_routes", state=state) == 0, f"routes {state}: {value('hostup_routed_routes', state=state)}"
 age = time.time() - value("hostup_routed_last_sync_timestamp_seconds")
 assert -5 < age < 60, f"last sync {age:.1f} s ago"

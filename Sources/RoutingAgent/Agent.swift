@@ -388,8 +388,6 @@ public actor Agent {
         state.savedSysctls = report.savedSysctls
         if routes == nil {
             announceApplied(plan: plan, report: report, problems: problems)
-            runtime.routeTally = RuntimeStatus.RouteTally(
-                routes: state.routes, plan: plan, report: report, problems: problems, refused: runtime.refusals.count)
         }
         lastReconcileFailed = !report.failed.isEmpty
         runtime.deferrals = plan.deferred.map(\.description)
@@ -421,7 +419,11 @@ public actor Agent {
         }
         let reconciled = Reconciled(
             plan: plan, report: report, problems: problems, desired: desired, bindings: configuration.bindings)
-        if routes == nil { lastReconciled = reconciled }
+        if routes == nil {
+            lastReconciled = reconciled
+            // The metrics' route states are the status report's (one computation, ``StatusReport``).
+            runtime.routeTally = StatusReport(reconciled: reconciled, state: state, runtime: runtime).summary
+        }
         return reconciled
     }
 

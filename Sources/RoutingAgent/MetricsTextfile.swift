@@ -13,8 +13,9 @@ import Prometheus
 /// them. The text is made by swift-prometheus's `PrometheusCollectorRegistry`, not by hand.
 ///
 /// Series (counters are this daemon run's, from zero at its start; `steps_total` counts since boot):
-/// - `hostup_routed_routes{state}` gauge: routes by state (``RuntimeStatus/RouteTally``): `applied`, `deferred`,
-///   `conflict`, `failed`, `unbound`, `removal_pending`, `refused`. Absent before the first reconcile.
+/// - `hostup_routed_routes{state}` gauge: routes by ``StatusReport/RouteState`` (``RuntimeStatus/routeTally``):
+///   `refused`, `kernel-error`, `conflict`, `binding-problem`, `deferred`, `pending`, `applied`. Absent before the
+///   first reconcile.
 /// - `hostup_routed_last_sync_timestamp_seconds` gauge: when a valid answer was last applied (Unix time).
 /// - `hostup_routed_last_step_timestamp_seconds` gauge: when the last step (fetch and reconcile) ended.
 /// - `hostup_routed_steps_total` counter: steps ended, successful or not.
@@ -80,7 +81,7 @@ public struct MetricsTextfile: Sendable {
         if let routes = status.routeTally {
             let routesByState = descriptor("routes", "", "Routes for this VPS by state after the last reconcile.")
             for (state, number) in routes.byState {
-                registry.makeGauge(descriptor: routesByState, labels: [("state", state)]).set(Double(number))
+                registry.makeGauge(descriptor: routesByState, labels: [("state", state.rawValue)]).set(Double(number))
             }
         }
         if let lastSync = status.lastSync {

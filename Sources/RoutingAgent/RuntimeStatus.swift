@@ -24,7 +24,7 @@ public struct RuntimeStatus: Codable, Sendable, Equatable {
     /// Objects of the last reconcile that wait for something (a missing interface), as lines.
     public var deferrals: [String] = []
     /// How the remembered routes fared in the last reconcile to them, or `nil` before the first.
-    public var routeTally: RouteTally?
+    public var routeTally: StatusReport.Summary?
     /// What the daemon has done to the kernel since it started.
     public var counters = Counters()
 

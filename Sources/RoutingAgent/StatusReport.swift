@@ -98,6 +98,21 @@ public struct StatusReport: Codable, Sendable, Equatable {
 
         public init() {}
 
+        /// Each ``RouteState`` with its count, worst first: the metrics textfile's `state` label values.
+        public var byState: [(state: RouteState, count: Int)] {
+            RouteState.allCases.map { state in
+                switch state {
+                case .refused: (state, refused)
+                case .kernelError: (state, kernelError)
+                case .conflict: (state, conflict)
+                case .bindingProblem: (state, bindingProblem)
+                case .deferred: (state, deferred)
+                case .pending: (state, pending)
+                case .applied: (state, applied)
+                }
+            }
+        }
+
         mutating func count(_ state: RouteState) {
             routes += 1
             switch state {

@@ -44,14 +44,15 @@ private struct Exposition {
         status.steps = 41
         status.lastSync = Date(timeIntervalSince1970: 1_800_000_123)
         status.lastStepEnd = Date(timeIntervalSince1970: 1_800_000_456.5)
-        var routes = RuntimeStatus.RouteTally()
+        var routes = StatusReport.Summary()
         routes.applied = 5
         routes.deferred = 2
         routes.conflict = 1
-        routes.failed = 3
-        routes.unbound = 4
-        routes.removalPending = 6
+        routes.kernelError = 3
+        routes.bindingProblem = 4
+        routes.pending = 6
         routes.refused = 7
+        routes.routes = 28
         status.routeTally = routes
         status.counters.kernelDumps = 12
         status.counters.repairs = 9
@@ -68,7 +69,7 @@ private struct Exposition {
         let routes = try #require(status.routeTally)
         for (state, count) in routes.byState {
             #expect(
-                text.samples["hostup_routed_routes{state=\"\(state)\"}"] == Double(count), "routes \(state)"
+                text.samples["hostup_routed_routes{state=\"\(state.rawValue)\"}"] == Double(count), "routes \(state)"
             )
         }
         #expect(
