@@ -50,21 +50,13 @@ P_ANY=2001:db8:1000:20::/64
 P_ANY_HOST=2001:db8:1000:20::1
 UNREACHABLE_METRIC=4294967295
 
+# The topology's bindings, with "routed" (no other label matches it) routed on br0.
 BINDINGS='
-[[bindings]]
-match = "containers"
-mode = "address"
-interface = "br0"
-forwarding = true
-
 [[bindings]]
 match = "routed"
 mode = "route"
 interface = "br0"
-
-[[bindings]]
-match = "*"
-mode = "anyip"'
+'"$HR_BINDINGS_CONTAINERS"
 
 # Per case: its directory, what it started, the daemon log's length at the fault.
 CASE_DIR= DAEMON_PID= MANAGER_PID= STRACE_PID= LOG_MARK=0
