@@ -28,8 +28,18 @@ final class TestClock: Sendable {
     func advance(seconds: Double) { time.withLock { $0 = $0.addingTimeInterval(seconds) } }
 }
 
+/// This test process's scratch directory: each test's ``temporaryDirectory()`` is inside, and it goes when the
+/// process exits (the suites are structs, with no deinit to clean up after each test).
+let testScratchRoot = "/tmp/hostup-routed-tests-\(getpid())"
+
+private let removeScratchRootAtExit: Void = {
+    atexit { try? FileManager.default.removeItem(atPath: testScratchRoot) }
+}()
+
+/// A fresh path under ``testScratchRoot`` (not created).
 func temporaryDirectory() -> String {
-    "/tmp/hostup-routed-tests-\(UInt64.random(in: 0...UInt64.max))"
+    _ = removeScratchRootAtExit
+    return "\(testScratchRoot)/\(UInt64.random(in: 0...UInt64.max))"
 }
 
 @Suite struct AgentRemovalTests {

@@ -8,6 +8,18 @@ bench_usage() {
     exit 2
 }
 
+# bench_help: the script's header on standard output, exit 0 (--help).
+bench_help() {
+    sed -n '2,/^set -uo/p' "${BASH_SOURCE[1]}" | sed '$d' | sed 's/^# \{0,1\}//'
+    exit 0
+}
+
+# bench_value OPTION [VALUE]: prints VALUE, or says OPTION wants one and exits 2 (a usage error).
+bench_value() {
+    [ $# -ge 2 ] && [ -n "$2" ] && [ "${2#--}" = "$2" ] || { echo "$1 wants a value" >&2; exit 2; }
+    printf '%s\n' "$2"
+}
+
 # bench_pick_bin: BIN as given, else the release build (`swift build -c release --show-bin-path`) when it holds both
 # binaries, else the debug build (with a warning); then checks it (hr_resolve_bin).
 bench_pick_bin() {
@@ -50,6 +62,9 @@ bench_prepare() {
     # unit's RuntimeDirectory= or the default state_dir's; a non-default state_dir would put it on the disk.
     BENCH_RUNTIME=$(mktemp -d /dev/shm/hostup-routed-bench.XXXXXX) || exit 1
     export RUNTIME_DIRECTORY=$BENCH_RUNTIME
+    # The metrics textfile there too, as users have it in /run/hostup-routed-metrics; by the environment, which a
+    # release without metrics (given by --daemon) ignores, where it would refuse a config key it does not know.
+    export HOSTUP_ROUTED_METRICS_FILE=$BENCH_RUNTIME/hostup-routed.prom
     HR_EXTRA_DIRS+=("$BENCH_RUNTIME")
     mkdir "$HR_WORK/bin" && ln -s "$DAEMON" "$HR_WORK/bin/hostup-routed" &&
         ln -s "$(readlink -f "$BIN/hostup-api-sim")" "$HR_WORK/bin/hostup-api-sim" || exit 1
@@ -58,8 +73,7 @@ bench_prepare() {
 }
 
 # bench_write_config POLL: the agent's config: every route anyip, poll_interval POLL, state in $HR_WORK/state
-# (on the machine's disk when TMPDIR is, as users run it), the metrics textfile on the tmpfs (as users have it in
-# /run/hostup-routed-metrics), written to $HR_CONFIG.
+# (on the machine's disk when TMPDIR is, as users run it), written to $HR_CONFIG.
 bench_write_config() {
     mkdir -p "$HR_WORK/state"
     cat >"$HR_CONFIG" <<EOF
@@ -69,7 +83,6 @@ vps_id = "$HR_VPS_ID"
 poll_interval = "$1"
 uplink = "eth0"
 state_dir = "$HR_WORK/state"
-metrics_file = "$BENCH_RUNTIME/hostup-routed.prom"
 EOF
 }
 

@@ -57,18 +57,18 @@ ARGS=("$@")
 
 while [ $# -gt 0 ]; do
     case $1 in
-    --routes) ROUTES=${2:?}; shift ;;
-    --cycles) CYCLES=${2:?}; shift ;;
-    --rounds) ROUNDS=${2:?}; shift ;;
-    --starts) STARTS=${2:?}; shift ;;
-    --samples) SAMPLES=${2:?}; shift ;;
-    --cap) CAP=${2:?}; shift ;;
-    --repair-poll) REPAIR_POLL=${2:?}; shift ;;
-    --daemon) DAEMON=${2:?}; shift ;;
+    --routes) ROUTES=$(bench_value "$1" "${2:-}") || exit 2; shift ;;
+    --cycles) CYCLES=$(bench_value "$1" "${2:-}") || exit 2; shift ;;
+    --rounds) ROUNDS=$(bench_value "$1" "${2:-}") || exit 2; shift ;;
+    --starts) STARTS=$(bench_value "$1" "${2:-}") || exit 2; shift ;;
+    --samples) SAMPLES=$(bench_value "$1" "${2:-}") || exit 2; shift ;;
+    --cap) CAP=$(bench_value "$1" "${2:-}") || exit 2; shift ;;
+    --repair-poll) REPAIR_POLL=$(bench_value "$1" "${2:-}") || exit 2; shift ;;
+    --daemon) DAEMON=$(bench_value "$1" "${2:-}") || exit 2; shift ;;
     --short) SHORT=1 ;;
-    --json) JSON=${2:?}; shift ;;
+    --json) JSON=$(bench_value "$1" "${2:-}") || exit 2; shift ;;
     --write) WRITE=1 ;;
-    -h | --help) bench_usage ;;
+    -h | --help) bench_help ;;
     *) echo "unknown option: $1" >&2; bench_usage ;;
     esac
     shift
@@ -85,6 +85,8 @@ for value in "$ROUTES" "$CYCLES" "$ROUNDS" "$STARTS" "$SAMPLES" "$CAP"; do
 done
 [ "$ROUTES" -le 8192 ] || { echo "--routes: at most 8192 (the simulator takes a seed of 1 MiB at most)" >&2; exit 2; }
 [ "$ROUNDS" -le "$CYCLES" ] || ROUNDS=$CYCLES
+[[ $REPAIR_POLL =~ ^[1-9][0-9]*(ms|s|m|h)$ ]] ||
+    { echo "--repair-poll: a duration such as 30s, 2m or 1500ms, not '$REPAIR_POLL'" >&2; exit 2; }
 
 bench_prepare "$DAEMON"
 BATCH_NS=$HR_ID-batch
@@ -104,7 +106,7 @@ in_vps_helper() {
 start_daemon() {
     bench_write_config "$1"
     hr_daemon_start
-    if ! in_vps_helper converge "$ROUTES" 120; then
+    if ! in_vps_helper converge "$ROUTES" 120 --pid "$HR_DAEMON_PID"; then
         hr_show_tail "daemon log (tail)" "$HR_WORK/daemon.log" 15 >&2
         return 1
     fi

@@ -5,13 +5,14 @@
 #   outage      every request fails as a transport error for 10 minutes, then the API is back
 #   boot        every agent starts in the same second, with a cached state (a region booting)
 #   rate-limit  every request answered 429 for a minute, with a Retry-After naming the same instant
-# It prints, per scenario, requests per second as a text plot (10-s buckets), then a table, and checks the goal:
+# It prints, per scenario, requests per second as a text plot, then a table, and checks the goal:
 # no second after the recovery, the boot or the 429 busier than 1.2 x the steady mean (agents / poll_interval).
 #
-#   scripts/bench/fleet.sh --write     # 100 000 agents (about 15 s in a debug build); writes the "Fleet"
+#   scripts/bench/fleet.sh --write     # 100 000 agents (a few seconds; about 15 s in a debug build); writes the "Fleet"
 #                                      # section of BENCHMARKS.md
 #   scripts/bench/fleet.sh --short     # 50 000 agents, under 10 s: what scripts/test.sh runs
-#   scripts/bench/fleet.sh -- --scenario boot --agents 50000 --seed 7   # after --: the simulator's own options
+#   scripts/bench/fleet.sh --scenario outage --outage 60    # one scenario; --outage SECONDS, --agents, --seed
+#   scripts/bench/fleet.sh -- --scenario boot --goal 1.5   # after --: any of the simulator's own options
 #
 # The run is seeded, so it is the same run every time: a missed goal is a fact about the schedule, not noise, and
 # fails the script (exit 1) in either mode; 2 on a usage error. Needs no root and no network. BIN: the build
@@ -27,6 +28,9 @@ while [ $# -gt 0 ]; do
     case $1 in
     --short) SHORT=1 ;;
     --write) WRITE=1 ;;
+    --outage | --scenario | --agents | --seed)
+        [ $# -ge 2 ] || { echo "fleet.sh: $1 wants a value" >&2; exit 2; }
+        SIM_ARGS+=("$1" "$2"); shift ;;
     --) shift; SIM_ARGS+=("$@"); break ;;
     -h | --help) sed -n '2,/^set -uo/p' "${BASH_SOURCE[0]}" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "fleet.sh: unknown option $1 (--help)" >&2; exit 2 ;;

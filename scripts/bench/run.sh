@@ -50,6 +50,11 @@ mode=() write=()
 [ "$WRITE" = 1 ] && write=(--write)
 OUT=$(mktemp -d "${TMPDIR:-/tmp}/hostup-bench.XXXXXX")
 trap 'rm -rf "$OUT"' EXIT
+# A part runs in the background (where INT is ignored) and is waited for, so that a TERM or INT to run.sh stops it
+# with a TERM (its own traps then delete its namespaces) instead of leaving it running after run.sh is gone.
+PART_PID=
+trap '[ -n "$PART_PID" ] && kill -TERM "$PART_PID" 2>/dev/null && wait "$PART_PID"; exit 143' TERM
+trap '[ -n "$PART_PID" ] && kill -TERM "$PART_PID" 2>/dev/null && wait "$PART_PID"; exit 130' INT
 
 bench_pick_bin || exit 1
 if [ "$BUILD_DEB" = 1 ] && [ -z "${DEB:-}" ]; then
@@ -67,8 +72,11 @@ part() {
     local name=$1 status start=$SECONDS
     shift
     printf '\n=== %s: %s\n' "$name" "$*"
-    "$@"
+    "$@" &
+    PART_PID=$!
+    wait "$PART_PID"
     status=$?
+    PART_PID=
     case $status in
     0) SUMMARY+=("ok       $name ($((SECONDS - start)) s)") ;;
     77) SUMMARY+=("skipped  $name"); SKIPPED=$((SKIPPED + 1)) ;;

@@ -38,13 +38,13 @@ ARGS=("$@")
 
 while [ $# -gt 0 ]; do
     case $1 in
-    --routes) COUNTS=${2:?}; shift ;;
-    --rounds) ROUNDS=${2:?}; shift ;;
-    --daemon) DAEMON=${2:?}; shift ;;
-    --json) JSON=${2:?}; shift ;;
+    --routes) COUNTS=$(bench_value "$1" "${2:-}") || exit 2; shift ;;
+    --rounds) ROUNDS=$(bench_value "$1" "${2:-}") || exit 2; shift ;;
+    --daemon) DAEMON=$(bench_value "$1" "${2:-}") || exit 2; shift ;;
+    --json) JSON=$(bench_value "$1" "${2:-}") || exit 2; shift ;;
     --short) SHORT=1 ;;
     --write) WRITE=1 ;;
-    -h | --help) bench_usage ;;
+    -h | --help) bench_help ;;
     *) echo "unknown option: $1" >&2; bench_usage ;;
     esac
     shift
