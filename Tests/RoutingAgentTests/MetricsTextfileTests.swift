@@ -135,8 +135,8 @@ private struct Exposition {
         let saved = umask(0o077)
         defer { umask(saved) }
         try writer.write(status)
-        var first = stat()
-        #expect(stat(path, &first) == 0)
+        var first = Glibc.stat()
+        #expect(lstat(path, &first) == 0)
         #expect(first.st_mode & 0o7777 == 0o644)
 
         // A reader that opened the old file (a scrape under way) keeps reading it whole; the name now gives the
@@ -146,8 +146,8 @@ private struct Exposition {
         defer { close(reader) }
         status.steps += 1
         try writer.write(status)
-        var second = stat()
-        #expect(stat(path, &second) == 0)
+        var second = Glibc.stat()
+        #expect(lstat(path, &second) == 0)
         #expect(second.st_ino != first.st_ino)
         #expect(second.st_mode & 0o7777 == 0o644)
         let old = Exposition(try FileIO.readAll(reader, path: path, limit: 1 << 20))
@@ -171,7 +171,7 @@ private struct Exposition {
         #expect(symlink(victim, path) == 0)
         try MetricsTextfile(path: path).write(Self.busyStatus())
         #expect(try FileIO.readText(victim) == "precious\n")
-        var info = stat()
+        var info = Glibc.stat()
         #expect(lstat(path, &info) == 0)
         #expect(info.st_mode & S_IFMT == S_IFREG, "the link itself was replaced by the file")
         #expect(Exposition(try FileIO.read(path)).samples["hostup_routed_steps_total"] == 41)
