@@ -287,6 +287,11 @@ private struct ObjectJudge {
     /// The first deferral and the first conflict of each wanted object.
     private let deferrals: [DesiredObject: Deferral]
     private let conflicts: [DesiredObject: Conflict]
+    /// The plan's operations by the object they make (``key(of:)-swift.type.method``), in the plan's order.
+    private let operationsByObject: [ObjectKey: [PlanOperation]]
+    /// The operations the kernel took (or found done), and the first failure of each operation.
+    private let done: Set<PlanOperation>
+    private let failures: [PlanOperation: ExecutionReport.Failure]
 
     // NOTE: Indexed once, so a report is linear in the routes: filtering the desired state and the plan for each
     // route and object made it quadratic (100 ms at 256 routes, seconds at 4 096).
@@ -310,6 +315,17 @@ private struct ObjectJudge {
             if let object = conflict.wanted, conflicts[object] == nil { conflicts[object] = conflict }
         }
         self.conflicts = conflicts
+        var operations: [ObjectKey: [PlanOperation]] = [:]
+        for operation in reconciled.plan.operations {
+            if let key = Self.key(of: operation) { operations[key, default: []].append(operation) }
+        }
+        operationsByObject = operations
+        done = Set((reconciled.report?.applied ?? []) + (reconciled.report?.alreadyDone ?? []))
+        var failures: [PlanOperation: ExecutionReport.Failure] = [:]
+        for failure in reconciled.report?.failed ?? [] where failures[failure.operation] == nil {
+            failures[failure.operation] = failure
+        }
+        self.failures = failures
     }
 
     func status(of route: AppliedRoute, problems: [BindingProblem], refusal: RouteRefusal?) -> StatusReport.RouteStatus {
@@ -382,20 +398,19 @@ private struct ObjectJudge {
             result.reason = "\(conflict.existing) is in the way, left alone"
             return result
         }
-        let operations = plan.operations.isEmpty ? [] : plan.operations.filter { Self.operation($0, makes: object) }
+        let operations = operationsByObject[Self.key(of: object)] ?? []
         guard !operations.isEmpty else { return result }
         guard let report = reconciled.report else {
             result.state = .pending
             result.reason = "a reconcile would run: " + operations.map(\.description).joined(separator: "; ")
             return result
         }
-        if let failure = report.failed.first(where: { operations.contains($0.operation) }) {
+        if let failure = operations.lazy.compactMap({ failures[$0] }).first {
             result.state = .kernelError
             result.reason = "\(failure.operation): \(failure.error)"
             result.errno = failure.error.errno?.rawValue
             return result
         }
-        let done = Set(report.applied + report.alreadyDone)
         if !operations.allSatisfy(done.contains) {
             result.state = .pending
             result.reason = "not applied yet"
@@ -403,21 +418,36 @@ private struct ObjectJudge {
         return result
     }
 
-    /// Whether `operation` adds or changes `object` (the planner's identity keys: interface and address for
-    /// addresses, table, destination and metric for routes).
-    static func operation(_ operation: PlanOperation, makes object: DesiredObject) -> Bool {
-        switch (operation, object) {
-        case (.addAddress(let address, let interface), .address(let wanted)),
-            (.replaceAddress(let address, let interface), .address(let wanted)),
-            (.removeAddress(let address, let interface), .address(let wanted)):
-            return address.address == wanted.address && interface == wanted.interface
-        case (.addRoute(let route, _), .route(let wanted)), (.replaceRoute(let route, _), .route(let wanted)):
-            return route.table == wanted.table && route.destination == wanted.destination
-                && route.metric == wanted.effectiveMetric
-        case (.setSysctl(let name, let interface, let value), .forwarding):
-            return name == .forwarding && interface == "all" && value == 1
+    /// What identifies an object to the planner: interface and address for addresses; table, destination and metric
+    /// for routes; `all.forwarding` for forwarding.
+    enum ObjectKey: Hashable {
+        case address(String, interface: String)
+        case route(table: String, destination: String, metric: UInt32?)
+        case forwarding
+    }
+
+    static func key(of object: DesiredObject) -> ObjectKey {
+        switch object {
+        case .address(let wanted): .address("\(wanted.address)", interface: wanted.interface)
+        case .route(let wanted):
+            .route(table: "\(wanted.table)", destination: "\(wanted.destination)", metric: wanted.effectiveMetric)
+        case .forwarding: .forwarding
+        }
+    }
+
+    /// The object `operation` adds or changes, as ``key(of:)-swift.type.method`` names it; `nil` for one that makes
+    /// no wanted object (a removal of a route, another sysctl).
+    static func key(of operation: PlanOperation) -> ObjectKey? {
+        switch operation {
+        case .addAddress(let address, let interface), .replaceAddress(let address, let interface),
+            .removeAddress(let address, let interface):
+            return .address("\(address.address)", interface: interface)
+        case .addRoute(let route, _), .replaceRoute(let route, _):
+            return .route(table: "\(route.table)", destination: "\(route.destination)", metric: route.metric)
+        case .setSysctl(let name, let interface, let value):
+            return name == .forwarding && interface == "all" && value == 1 ? .forwarding : nil
         default:
-            return false
+            return nil
         }
     }
 }
