@@ -56,13 +56,49 @@ struct TransportFailure {
         } else if lowered.contains("connection refused") {
             summary = "connection refused: \(text)"
         } else if lowered.contains("handshake") || lowered.contains("certificate") || lowered.contains("ssl")
-            || lowered.contains("tls")
+            || lowered.contains("tls") || lowered.contains("uncleanshutdown")
         {
-            summary = "TLS failed: \(text)"
+            summary = "TLS failed: \(Self.tlsReason(text))"
         } else if lowered.contains("connection reset") || lowered.contains("eof") || lowered.contains("closed") {
             summary = "connection dropped: \(text)"
         } else {
             summary = "transport failure: \(text)"
+        }
+    }
+
+    /// A NIOSSL error's text as a sentence. Its description is a Swift dump such as
+    /// `handshakeFailed(NIOSSL.BoringSSLError.sslError([Error: 268435703 error:100000f7:SSL
+    /// routines:OPENSSL_internal:WRONG_VERSION_NUMBER at /…/tls_record.cc:127]))`: only BoringSSL's reason
+    /// (`WRONG_VERSION_NUMBER`) is kept, explained when it is a common one, and no type name or build path.
+    static func tlsReason(_ text: String) -> String {
+        let lowered = text.lowercased()
+        if lowered.contains("failedtovalidatehostname") {
+            return "the server's certificate is not for this host name"
+        }
+        if lowered.contains("uncleanshutdown") {
+            return "the server closed the TLS connection without a close_notify"
+        }
+        // BoringSSL's "error:XXXXXXXX:LIBRARY routines:FUNCTION:REASON": the last colon-separated word before " at ".
+        var reason: String?
+        if let range = text.firstRange(of: "OPENSSL_internal:") {
+            let rest = text[range.upperBound...]
+            let word = rest.prefix { $0.isLetter || $0.isNumber || $0 == "_" }
+            if !word.isEmpty { reason = String(word) }
+        }
+        switch reason {
+        case "CERTIFICATE_VERIFY_FAILED":
+            return "the server's certificate was not accepted (expired or not yet valid: check the clock; or not "
+                + "signed by a CA in the system's store: apt-get install ca-certificates)"
+        case "WRONG_VERSION_NUMBER":
+            return "the server did not answer in TLS (is it plain HTTP on this port? check the scheme of api_url)"
+        case "TLSV1_ALERT_PROTOCOL_VERSION", "UNSUPPORTED_PROTOCOL":
+            return "the server and the agent share no TLS version"
+        case "SSLV3_ALERT_HANDSHAKE_FAILURE", "NO_SHARED_CIPHER":
+            return "the server refused the handshake (no TLS version or cipher in common)"
+        case let reason?:
+            return "the handshake failed (" + reason.lowercased().split(separator: "_").joined(separator: " ") + ")"
+        case nil:
+            return lowered.contains("handshake") ? "the handshake failed" : "the TLS connection failed"
         }
     }
 

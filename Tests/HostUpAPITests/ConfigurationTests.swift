@@ -71,6 +71,32 @@ import Testing
         #expect(summary.contains("not shown"))
     }
 
+    /// NIOSSL's errors as they describe themselves (NIOSSL is not imported here): a readable sentence, without
+    /// Swift type names, BoringSSL's numbers or build paths.
+    struct DescribedError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    @Test(arguments: [
+        (
+            "handshakeFailed(NIOSSL.BoringSSLError.sslError([Error: 268436502 error:1000007d:SSL routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED at /work/.build/checkouts/swift-nio-ssl/Sources/CNIOBoringSSL/ssl/handshake.cc:393]))",
+            "TLS failed: the server's certificate was not accepted (expired or not yet valid: check the clock; or not signed by a CA in the system's store: apt-get install ca-certificates)"
+        ),
+        (
+            "handshakeFailed(NIOSSL.BoringSSLError.sslError([Error: 268435728 error:10000410:SSL routines:OPENSSL_internal:SSLV3_ALERT_HANDSHAKE_FAILURE at /x/tls_record.cc:592]))",
+            "TLS failed: the server refused the handshake (no TLS version or cipher in common)"
+        ),
+        (
+            "handshakeFailed(NIOSSL.BoringSSLError.sslError([Error: 1 error:1:SSL routines:OPENSSL_internal:BAD_ECC_CERT at /x/y.cc:1]))",
+            "TLS failed: the handshake failed (bad ecc cert)"
+        ),
+        ("NIOSSLExtraError.failedToValidateHostname: Couldn't find api.example in certificate from peer", "TLS failed: the server's certificate is not for this host name"),
+        ("uncleanShutdown", "TLS failed: the server closed the TLS connection without a close_notify"),
+    ])
+    func tlsErrorsReadAsSentences(dump: String, summary: String) {
+        #expect(TransportFailure(DescribedError(description: dump)).summary == summary)
+    }
+
     /// 2026-10-21T07:28:00Z.
     static let now = Date(timeIntervalSince1970: 1_792_567_680)
 
