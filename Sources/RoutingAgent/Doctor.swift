@@ -75,21 +75,25 @@ public struct Doctor: Sendable {
             findings += outcome.findings
         }
 
-        // The token: its files' owner and mode, then whether any source gives one.
+        // The token: the owner and mode of the file the agent reads (token_file, else the package's file), then
+        // whether any source gives one. A file that fails its checks is the one finding: the "no usable token"
+        // that follows from it says the same again.
         var tokenFindings: [DoctorFinding] = []
-        for path in Set([configuration.tokenFile, APIToken.defaultTokenFile].compactMap { $0 }).sorted() {
-            guard let status = try? FileIO.status(path) else { continue }
-            tokenFindings += DoctorChecks.tokenFile(path: path, owner: UInt32(status.owner), mode: UInt32(status.mode))
+        let tokenFile = configuration.tokenFile ?? APIToken.defaultTokenFile
+        if let status = try? FileIO.status(tokenFile) {
+            tokenFindings += DoctorChecks.tokenFile(path: tokenFile, owner: UInt32(status.owner), mode: UInt32(status.mode))
         }
         let token: APIToken?
         do {
             token = try APIToken.resolve(tokenFile: configuration.tokenFile, environment: environment)
         } catch {
             token = nil
-            tokenFindings.append(
-                DoctorFinding(
-                    .token, .problem, "\(error)",
-                    remedy: "install -m 0600 /dev/stdin \(APIToken.defaultTokenFile) <<< \"$TOKEN\""))
+            if tokenFindings.isEmpty {
+                tokenFindings.append(
+                    DoctorFinding(
+                        .token, .problem, "\(error)",
+                        remedy: "install -m 0600 /dev/stdin \(tokenFile) <<< \"$TOKEN\""))
+            }
         }
         record(.token, (token.map { "from \($0.source)" }, tokenFindings))
 
@@ -176,9 +180,26 @@ public struct Doctor: Sendable {
         let (desired, _) = DesiredStateBuilder.build(
             routes: state.routes.map(\.routedPrefix), bindings: configuration.bindings, uplink: uplink,
             nonlocalBind: configuration.nonlocalBind)
-        var routes = DoctorChecks.routes(desired: desired, ownership: state.ownership, facts: facts)
+        // Binding problems, refusals and kernel errors as `status` judges them (one computation: StatusReport).
+        var routes: DoctorChecks.Outcome
+        var known = Set(state.routes.map(\.id))
+        do {
+            let report = try await statusReport(kernel: kernel)
+            let judged = DoctorChecks.routeStates(report)
+            known.formUnion(report.routes.map(\.id))
+            routes = DoctorChecks.routes(
+                desired: desired, ownership: state.ownership, facts: facts,
+                skipping: Set(report.routes.filter { DoctorChecks.routeStatesReported.contains($0.state) }.map(\.id)))
+            routes.findings = judged + routes.findings
+        } catch {
+            routes = DoctorChecks.routes(desired: desired, ownership: state.ownership, facts: facts)
+            routes.findings.insert(
+                DoctorFinding(
+                    .routes, .warning, "cannot judge the routes as status does: \(error)",
+                    remedy: "hostup-routed status"), at: 0)
+        }
         if let document, let vpsID = destination?.vpsId {
-            let applied = Set(state.routes.map(\.id))
+            let applied = known
             for pool in document.pools {
                 for route in pool.routes where route.vpsId == vpsID && route.status == .active && !applied.contains(route.id) {
                     routes.findings.append(
@@ -208,6 +229,19 @@ public struct Doctor: Sendable {
         return DoctorReport(checks: checks, findings: findings)
     }
 
+    /// What `hostup-routed status` shows: a dry-run reconcile of the remembered routes, read-only (the state file
+    /// is read, never set aside), with the refusals of the last runtime status.
+    ///
+    /// - Throws: ``StateStore/Error`` or the kernel's error when the dry run cannot read it.
+    private func statusReport(kernel: some NetworkKernel) async throws -> StatusReport {
+        let agent = try Agent(
+            configuration: configuration, client: nil, kernel: kernel,
+            store: StateStore(directory: configuration.stateDirectory), logger: logger, networkdLinks: networkdLinks,
+            readOnly: true)
+        let runtime = RuntimeStatusStore(directory: configuration.runtimeDirectory).load() ?? RuntimeStatus()
+        return try await agent.dryRunStatus(runtime: runtime)
+    }
+
     /// `GET /api/v2/routed-ipv6` once: records `api` (TLS, token, scopes) and `clock`.
     private func probeAPI(
         token: APIToken, version: String
@@ -230,24 +264,9 @@ public struct Doctor: Sendable {
                 ], probe.state
             )
         } catch let error as HostUpAPIError {
-            let finding: DoctorFinding
-            switch error.code {
-            case .unauthorized:
-                finding = DoctorFinding(
-                    .api, .problem, "the API refuses the token from \(token.source) (401): \(error.problem?.detail ?? "not valid")",
-                    remedy: "create a new token in the HostUp panel and write it to \(APIToken.defaultTokenFile)")
-            case .forbidden:
-                finding = DoctorFinding(
-                    .api, .problem,
-                    "the token from \(token.source) lacks a scope (403): \(error.problem?.detail ?? "\(error)")",
-                    remedy: "give the token the scopes read:network and read:vm (write:network for routes and pool commands)")
-            case .transport where configuration.apiURL.hasPrefix("https://"):
-                finding = DoctorFinding(
-                    .api, .problem, "TCP connects, but the HTTPS request fails: \(error.message)",
-                    remedy: "check the clock (TLS certificates), the CA store (apt-get install ca-certificates) and a proxy")
-            default:
-                finding = DoctorFinding(.api, .problem, "\(error)")
-            }
+            let finding = DoctorChecks.apiFailure(
+                error, tokenSource: "\(token.source)", tokenFile: configuration.tokenFile ?? APIToken.defaultTokenFile,
+                https: configuration.apiURL.hasPrefix("https://"))
             return ([(.api, (nil, [finding]))], nil)
         } catch {
             return ([(.api, (nil, [DoctorFinding(.api, .problem, "\(error)")]))], nil)

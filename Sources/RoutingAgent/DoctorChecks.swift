@@ -42,6 +42,63 @@ public enum DoctorChecks {
         return findings
     }
 
+    // MARK: API
+
+    /// The one finding for a failed `GET /api/v2/routed-ipv6`: the error in words, on one line (the problem
+    /// document's detail appended), with what to do for its kind.
+    ///
+    /// - Parameters:
+    ///   - error: The client's error.
+    ///   - tokenSource: Where the token came from (``APIToken/source``).
+    ///   - tokenFile: The token file the agent reads (`token_file`, else ``APIToken/defaultTokenFile``).
+    ///   - https: Whether `api_url` is `https://`.
+    public static func apiFailure(
+        _ error: HostUpAPIError, tokenSource: String, tokenFile: String, https: Bool
+    ) -> DoctorFinding {
+        var message = error.message
+        if let detail = error.problem?.detail ?? error.problem?.title, !message.contains(detail) {
+            message += " (\(detail))"
+        }
+        let line = message.split(whereSeparator: \.isNewline).joined(separator: " ")
+        let finding = { (text: String, remedy: String) in DoctorFinding(.api, .problem, text, remedy: remedy) }
+        switch error.code {
+        case .unauthorized:
+            return finding(
+                "the API refuses the token from \(tokenSource): \(line)",
+                "create a new token in the HostUp panel and write it to \(tokenFile)")
+        case .forbidden:
+            return finding(
+                "the token from \(tokenSource) lacks a scope: \(line)",
+                "give the token the scopes read:network and read:vm (write:network for routes and pool commands)")
+        case .transport where https:
+            return finding(
+                "TCP connects, but the HTTPS request fails: \(line)",
+                "check the clock (TLS certificates), the CA store (apt-get install ca-certificates) and a proxy")
+        case .transport:
+            return finding("TCP connects, but the request fails: \(line)", "check api_url in the config and a proxy")
+        case .rateLimited:
+            let wait = error.retryAfter.map { "\($0.components.seconds) s" } ?? "a minute"
+            return finding("the API rate-limits this token: \(line)", "wait \(wait) and run doctor again")
+        case .notFound:
+            return finding(
+                "the API has no routed-IPv6 endpoint at this URL: \(line)",
+                "check api_url in the config (the HostUp API, without /api/v2)")
+        case .decoding:
+            return finding(
+                "the API's answer is not a routed-IPv6 state document: \(line)",
+                "check api_url in the config; if it is the HostUp API, update hostup-routed")
+        case .insecureURL:
+            return finding("\(line)", "use https:// in api_url (plain http is allowed to loopback only)")
+        default:
+            if let status = error.status, status >= 500 {
+                return finding(
+                    "the API has a fault: \(line)",
+                    "retry later (the daemon retries on its own); if it lasts, contact HostUp support")
+            }
+            return finding("the API refuses the request: \(line)", "check api_url in the config")
+        }
+    }
+
     // MARK: Clock
 
     /// Compares the local clock with the server's `Date` header (both seconds since the epoch).
@@ -250,13 +307,57 @@ public enum DoctorChecks {
         return (names.isEmpty ? nil : "interfaces: \(names.joined(separator: ", "))", findings)
     }
 
+    /// The route states ``routeStates(_:)`` reports; ``routes(desired:ownership:facts:skipping:)`` skips the
+    /// objects of routes in them (one finding per route, not one more per object).
+    public static let routeStatesReported: Set<StatusReport.RouteState> = [.bindingProblem, .refused, .kernelError]
+
+    /// The routes `status` does not count as applied for a reason outside the kernel's objects: one finding per
+    /// route in ``StatusReport/RouteState/bindingProblem`` (no binding can apply it),
+    /// ``StatusReport/RouteState/refused`` (the validator's rule) or ``StatusReport/RouteState/kernelError``,
+    /// with the report's reasons. Deferrals and conflicts are left to ``bindings(_:facts:)`` (the missing
+    /// interface) and ``routes(desired:ownership:facts:skipping:)`` (the foreign object), which name the cause.
+    public static func routeStates(_ report: StatusReport) -> [DoctorFinding] {
+        report.routes.filter { routeStatesReported.contains($0.state) }.compactMap { route in
+            let subject = "\(route.prefix) (\(route.id)\(route.label.map { ", label \"\($0)\"" } ?? ""))"
+            func reasons(dropping prefix: String) -> String {
+                route.reasons.map { $0.hasPrefix(prefix) ? String($0.dropFirst(prefix.count)) : $0 }
+                    .joined(separator: "; ")
+            }
+            switch route.state {
+            case .bindingProblem:
+                let remedy =
+                    route.bindings.isEmpty
+                    ? "add a [[bindings]] entry whose match fits the route's label (or \"*\"), or relabel the route; hostup-routed check-config"
+                    : "fix the matching [[bindings]] entry (its split must be longer than the prefix, route mode needs interface); hostup-routed check-config"
+                return DoctorFinding(
+                    .routes, .problem, subject: subject,
+                    "not applied, binding problem: \(reasons(dropping: "binding problem: "))", remedy: remedy)
+            case .refused:
+                return DoctorFinding(
+                    .routes, .problem, subject: subject,
+                    "refused by validation: \(reasons(dropping: "refused: "))",
+                    remedy: "the agent does not apply a prefix that breaks this rule: delete the route (hostup-routed routes delete \(route.id)) and create one that does not, or change what the rule names on this host")
+            case .kernelError:
+                return DoctorFinding(
+                    .routes, .problem, subject: subject, "the kernel refused it: \(reasons(dropping: "kernel-error: "))",
+                    remedy: "fix what the kernel's error names (an interface down, IPv6 disabled), then: hostup-routed sync")
+            case .applied, .pending, .deferred, .conflict:
+                return nil
+            }
+        }
+    }
+
     /// Each object the desired state asks of the kernel is there, carries the agent's mark (`rtm_protocol` or
     /// `IFA_PROTO` 201, or is recorded in `ownership`), and an address is usable (not tentative, not
     /// `dadfailed`).
-    public static func routes(desired: DesiredState, ownership: OwnershipRecord, facts: HostFacts) -> Outcome {
+    ///
+    /// - Parameter skipping: Routes (by id) whose objects are not judged: those ``routeStates(_:)`` reports.
+    public static func routes(
+        desired: DesiredState, ownership: OwnershipRecord, facts: HostFacts, skipping: Set<String> = []
+    ) -> Outcome {
         var findings: [DoctorFinding] = []
         let observed = facts.observed
-        for wanted in desired.addresses {
+        for wanted in desired.addresses where !(wanted.routeID.map(skipping.contains) ?? false) {
             let text = "\(wanted.address)/\(wanted.prefixLength) dev \(wanted.interface)"
             guard let link = observed.link(named: wanted.interface) else { continue }  // reported by `bindings`
             guard
@@ -283,7 +384,7 @@ public enum DoctorChecks {
             }
             findings += usability(held, interface: wanted.interface, check: .routes)
         }
-        for wanted in desired.routes {
+        for wanted in desired.routes where !(wanted.routeID.map(skipping.contains) ?? false) {
             let link = wanted.interface.flatMap { observed.link(named: $0) }
             if wanted.interface != nil && link == nil { continue }  // reported by `bindings`
             let text =

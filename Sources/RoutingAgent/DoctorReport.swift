@@ -130,12 +130,14 @@ public struct DoctorFinding: Encodable, Sendable, Equatable {
         self.remedy = remedy
     }
 
-    /// The text line: `problem [forward-policy] nft inet filter forward: … — do: …`.
+    /// The text line: `problem [forward-policy] nft inet filter forward: … — do: …`; one line, whatever the
+    /// message holds (a line break in an error's text becomes a space).
     public var line: String {
         var text = "\(severity.rawValue) [\(check.rawValue)] "
         if let subject { text += "\(subject): " }
         text += message
         if let remedy { text += " — do: \(remedy)" }
-        return text
+        return text.split(whereSeparator: \.isNewline).map { $0.trimmingPrefix(while: \.isWhitespace) }
+            .joined(separator: " ")
     }
 }

@@ -44,6 +44,22 @@ enum SimulatedAPI {
     static func run<Result: Sendable>(
         _ pools: [SimulatedPool], _ body: (HostUpClient, SimulatorState) async throws -> Result
     ) async throws -> (Result, [String]) {
+        try await serve(pools) { port, state in
+            let configuration = try HostUpClient.Configuration(
+                baseURL: "http://127.0.0.1:\(port)", token: Self.token, version: "0-test")
+            let result = try await HostUpClient.withClient(
+                configuration: configuration, logger: Logger(label: "client", factory: { _ in SwiftLogNoOpLogHandler() })
+            ) { try await body($0, state) }
+            let requests = await state.requests().filter { $0.path.hasPrefix("/api/") }
+            return (result, requests.map { "\($0.method) \($0.status.map(String.init) ?? "-")" })
+        }
+    }
+
+    /// Runs `body` with the loopback port and state of a simulator holding `pools`, for code that makes its own
+    /// client (`doctor`).
+    static func serve<Result: Sendable>(
+        _ pools: [SimulatedPool], _ body: (Int, SimulatorState) async throws -> Result
+    ) async throws -> Result {
         let simulator = APISimulator(
             configuration: APISimulator.Configuration(
                 tokens: [Self.token: SimulatedToken.allScopes], destinations: Self.destinations, pools: pools,
@@ -57,13 +73,7 @@ enum SimulatedAPI {
             defer { group.cancelAll() }
             var iterator = ports.makeAsyncIterator()
             let port = try #require(await iterator.next())
-            let configuration = try HostUpClient.Configuration(
-                baseURL: "http://127.0.0.1:\(port)", token: Self.token, version: "0-test")
-            let result = try await HostUpClient.withClient(
-                configuration: configuration, logger: Logger(label: "client", factory: { _ in SwiftLogNoOpLogHandler() })
-            ) { try await body($0, simulator.state) }
-            let requests = await simulator.state.requests().filter { $0.path.hasPrefix("/api/") }
-            return (result, requests.map { "\($0.method) \($0.status.map(String.init) ?? "-")" })
+            return try await body(port, simulator.state)
         }
     }
 
