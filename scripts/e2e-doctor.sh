@@ -13,7 +13,8 @@
 #   healthy; radvd default route (and a static one); forwarding lockout (accept_ra 1); FORWARD drop through
 #   ip6tables-nft, ip6tables-legacy and nft; a dadfailed address (the container claims the vps's br0 address,
 #   DAD on); nextHop not on the uplink; a binding's interface missing, and with IPv6 disabled; clock skew (a proxy
-#   that shifts the API's Date header); bad token mode; a token without a scope.
+#   that shifts the API's Date header); bad token mode; a token without a scope; routes with a binding problem;
+#   a route refused by validation.
 #
 # Prints `ok - NAME` / `not ok - NAME: WHY` per case and `N passed, M failed`; exits 1 when a case failed, 77 when
 # namespaces cannot be used here or a tool is missing (with CI set, a missing tool is a failure instead: a
@@ -29,6 +30,7 @@ P1=2001:db8:1000:1::/64
 P2=2001:db8:1000:2::/64
 P2_HOST=2001:db8:1000:2::1
 P2_CONTAINER=2001:db8:1000:2::2
+P3=2001:db8:1000:3::/64
 RADVD_PID=""
 PROXY_PID=""
 CONFIG_EXTRA=
@@ -292,6 +294,9 @@ case_token_mode() {
     chmod 0644 "$HR_WORK/token"
     expect_finding token "mode 0644"
     grep -qF "do: chmod 600 $HR_WORK/token" "$HR_WORK/doctor.out" || problem "no chmod remedy"
+    # One finding, its remedy naming token_file: not a second "no usable API token" pointing at another file.
+    [ "$(grep -c '^problem \[token\]' "$HR_WORK/doctor.out")" = 1 ] || problem "the token file is reported more than once"
+    ! grep -qF /etc/hostup-routed/token "$HR_WORK/doctor.out" || problem "a remedy names /etc/hostup-routed/token"
     chmod 0600 "$HR_WORK/token"
     expect_healthy "token mode 0600"
     [ -z "$WHY" ]
@@ -299,9 +304,42 @@ case_token_mode() {
 
 case_token_scope() {
     hr_sim_control tokens "{\"token\": \"$HR_TOKEN\", \"scopes\": [\"read:network\"]}"
-    expect_finding api "lacks a scope (403)"
+    expect_finding api "lacks a scope: GET /api/v2/routed-ipv6: 403 Forbidden"
+    [ "$(grep -c '^problem \[api\]' "$HR_WORK/doctor.out")" = 1 ] || problem "more than one api line"
+    grep -q '^problem \[api\].* — do: give the token the scopes' "$HR_WORK/doctor.out" || problem "no scope remedy"
     hr_sim_control tokens "{\"token\": \"$HR_TOKEN\", \"scopes\": [\"read:network\", \"read:vm\", \"write:network\"]}"
     expect_healthy "every scope back"
+    [ -z "$WHY" ]
+}
+
+case_binding_problem() {
+    # The new user's config: the only binding splits into /56s, so neither /64 route (P1 "web", P2 "containers")
+    # can be bound; status calls both binding-problem, and so must doctor.
+    local DOCTOR_CONFIG=$HR_WORK/config-split.toml
+    { sed -n '/^\[\[bindings\]\]/q;p' "$HR_CONFIG"; printf '[[bindings]]\nmatch = "containers"\nmode = "address"\ninterface = "br0"\nsplit = 56\n'; } >"$DOCTOR_CONFIG"
+    expect_finding routes "$P1 (" || return 1
+    grep -qF "problem [routes] $P2 (" "$HR_WORK/doctor.out" || problem "no routes line for $P2"
+    grep -qF "no binding matches" "$HR_WORK/doctor.out" || problem "P1's reason is not 'no binding matches'"
+    grep -F "problem [routes] $P2 (" "$HR_WORK/doctor.out" | grep -qF "binding problem: split 56" || problem "P2's reason does not name the split"
+    DOCTOR_CONFIG=$HR_CONFIG
+    expect_healthy "the bindings that fit"
+    [ -z "$WHY" ]
+}
+
+case_refused_route() {
+    # A route whose prefix holds an address of the uplink: the validator refuses it at sync; doctor names the
+    # rule, not "run sync".
+    local id
+    ip -n "$HR_VPS" addr add "${P3%/64}5/64" dev eth0 nodad
+    id=$(hr_create_route "$P3" web) || { problem "cannot create $P3"; return 1; }
+    ip netns exec "$HR_VPS" "$BIN/hostup-routed" sync --config "$HR_CONFIG" >>"$HR_WORK/sync.log" 2>&1
+    expect_finding routes "refused by validation: "
+    grep -F "problem [routes] $P3 ($id" "$HR_WORK/doctor.out" | grep -qF "do: the agent does not apply" || problem "no remedy for the refusal"
+    ! grep -qF "has not applied it yet" "$HR_WORK/doctor.out" || problem "doctor still advises sync for the refused route"
+    hr_delete_route "$id" || problem "cannot delete $P3"
+    ip -n "$HR_VPS" addr del "${P3%/64}5/64" dev eth0
+    ip netns exec "$HR_VPS" "$BIN/hostup-routed" sync --config "$HR_CONFIG" >>"$HR_WORK/sync.log" 2>&1 || problem "sync after the refusal case exited $?"
+    expect_healthy "the refused route deleted, then a sync"
     [ -z "$WHY" ]
 }
 
@@ -378,6 +416,8 @@ run_case "binding interface missing, then with IPv6 disabled" case_binding_inter
 run_case "clock skew: Date an hour ahead is a problem, 30 s is not" case_clock_skew
 run_case "token file mode 0644" case_token_mode
 run_case "token without read:vm" case_token_scope
+run_case "binding problem: a split that fits no route, and a route no binding matches" case_binding_problem
+run_case "a route refused by validation (it holds an address of eth0)" case_refused_route
 
 echo "# $((SECONDS - start)) s"
 echo "$PASSED passed, $FAILED failed"
