@@ -169,4 +169,24 @@ import Testing
         #expect(json.contains("\"check\" : \"forward-policy\""))
         #expect(json.contains("\"healthy\" : false"))
     }
+
+    /// Each kind of API failure: one line in words (no `httpStatus:`-style code names), with a remedy of its kind.
+    @Test(arguments: [
+        (HostUpAPIError(code: .unauthorized, message: "GET /x: 401 Unauthorized: the API token is missing", status: 401), "the API refuses the token from token_file /t", "write it to /t"),
+        (HostUpAPIError(code: .rateLimited, message: "GET /x: 429 Too Many Requests: rate limited", status: 429, retryAfter: .seconds(7)), "the API rate-limits this token", "wait 7 s"),
+        (HostUpAPIError(code: .notFound, message: "GET /x: 404 Not Found: no such resource", status: 404), "no routed-IPv6 endpoint", "check api_url"),
+        (HostUpAPIError(code: .httpStatus, message: "GET /x: 502 Bad Gateway: server error; retry later\n  more", status: 502), "the API has a fault: ", "retry later"),
+        (HostUpAPIError(code: .httpStatus, message: "GET /x: 400 Bad Request: the request was rejected", status: 400), "the API refuses the request", "check api_url"),
+        (HostUpAPIError(code: .decoding, message: "GET /x: the answer does not decode: pools: missing"), "not a routed-IPv6 state document", "update hostup-routed"),
+        (HostUpAPIError(code: .insecureURL, message: "http://api.example is not https"), "is not https", "use https://"),
+    ])
+    func anAPIFailureIsOneLineInWordsWithARemedy(error: HostUpAPIError, message: String, remedy: String) {
+        let finding = DoctorChecks.apiFailure(error, tokenSource: "token_file /t", tokenFile: "/t", https: true)
+        #expect(finding.severity == .problem)
+        #expect(finding.message.contains(message))
+        #expect(finding.remedy?.contains(remedy) == true)
+        #expect(!finding.line.contains("\n"))
+        #expect(!finding.line.contains("\(error.code):"))
+    }
 }
+
