@@ -246,9 +246,16 @@ public struct Doctor: Sendable {
     private func probeAPI(
         token: APIToken, version: String
     ) async -> ([(DoctorCheck, DoctorChecks.Outcome)], RoutedIPv6State?) {
+        func failure(_ error: HostUpAPIError) -> DoctorFinding {
+            DoctorChecks.apiFailure(
+                error, tokenSource: "\(token.source)", tokenFile: configuration.tokenFile ?? APIToken.defaultTokenFile,
+                https: configuration.apiURL.hasPrefix("https://"))
+        }
         let client: HostUpClient.Configuration
         do {
             client = try HostUpClient.Configuration(baseURL: configuration.apiURL, token: token.secret, version: version)
+        } catch let error as HostUpAPIError {
+            return ([(.api, (nil, [failure(error)]))], nil)
         } catch {
             return ([(.api, (nil, [DoctorFinding(.api, .problem, "\(error)", remedy: "fix api_url in the config")]))], nil)
         }
@@ -264,10 +271,7 @@ public struct Doctor: Sendable {
                 ], probe.state
             )
         } catch let error as HostUpAPIError {
-            let finding = DoctorChecks.apiFailure(
-                error, tokenSource: "\(token.source)", tokenFile: configuration.tokenFile ?? APIToken.defaultTokenFile,
-                https: configuration.apiURL.hasPrefix("https://"))
-            return ([(.api, (nil, [finding]))], nil)
+            return ([(.api, (nil, [failure(error)]))], nil)
         } catch {
             return ([(.api, (nil, [DoctorFinding(.api, .problem, "\(error)")]))], nil)
         }
