@@ -45,6 +45,28 @@ import Testing
         #expect(missing.contains("  bindings      = (none: every route is bound anyip on lo)"))
     }
 
+    /// `check-config` does not call the file "ok" when it fails on the token, and shows `metrics_file` (the default
+    /// too), warning when its directory is missing.
+    @Test func checkLinesSayNoOkWithoutATokenAndShowTheMetricsFile() throws {
+        let configuration = try parse("")
+        let lines = configuration.checkLines(
+            path: "/etc/hostup-routed/config.toml", fileExists: true, tokenProblem: "no API token")
+        #expect(lines.first == "config /etc/hostup-routed/config.toml: the settings below are valid, but no API token can be used")
+        #expect(!lines.contains { $0.hasSuffix(": ok") })
+        let defaultLine = try #require(lines.first { $0.hasPrefix("  metrics_file  = ") })
+        #expect(defaultLine.hasPrefix("  metrics_file  = \(try #require(configuration.metricsFile)) (the default)"))
+
+        let directory = temporaryDirectory()
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let present = try parse(#"metrics_file = "\#(directory)/hostup-routed.prom""#)
+        #expect(present.checkLines(path: "c", fileExists: true).contains("  metrics_file  = \(directory)/hostup-routed.prom"))
+        let absent = try parse(#"metrics_file = "\#(directory)/missing/hostup-routed.prom""#)
+        #expect(absent.checkLines(path: "c", fileExists: true).contains(
+            "  metrics_file  = \(directory)/missing/hostup-routed.prom (warning: the directory \(directory)/missing does not exist, so no metrics can be written there)"))
+        let none = try parse(#"metrics_file = """#)
+        #expect(none.checkLines(path: "c", fileExists: true).contains(#"  metrics_file  = "" (no metrics)"#))
+    }
+
     private func configurationError(_ text: String, environment: [String: String] = [:]) -> ConfigurationError? {
         do {
             _ = try parse(text, environment: environment)
