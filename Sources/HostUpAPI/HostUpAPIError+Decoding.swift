@@ -1,6 +1,6 @@
 /// Renders a `DecodingError` as "what, at which path", e.g. `missing key prefix at pools[0].routes[1]`.
-enum DecodingErrorDescription {
-    static func describe(_ error: DecodingError) -> String {
+public enum DecodingErrorDescription {
+    public static func describe(_ error: DecodingError) -> String {
         switch error {
         case .keyNotFound(let key, let context):
             return "missing key \(key.stringValue) at \(path(context.codingPath))"

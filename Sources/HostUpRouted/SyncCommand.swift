@@ -89,10 +89,10 @@ struct SyncCommand: AsyncParsableCommand {
             for problem in result.problems { printError("\(problem)") }
             for refusal in refusals { printError("\(refusal)") }
             if dryRun {
-                say(result.plan.operations.isEmpty ? "# nothing to do" : "\(result.plan)")
+                say(result.plan.operations.isEmpty ? OneShotSync.nothingToDoLine(result, dryRun: true) : "\(result.plan)")
                 return
             }
-            say(result.plan.operations.isEmpty ? "in sync: nothing to do" : "\(result.plan)")
+            say(result.plan.operations.isEmpty ? OneShotSync.nothingToDoLine(result, dryRun: false) : "\(result.plan)")
             let failed = result.report?.failed ?? []
             if !failed.isEmpty {
                 for failure in failed { printError("failed: \(failure.operation): \(failure.error)") }

@@ -95,11 +95,12 @@ public struct BindingProblem: Hashable, Sendable, CustomStringConvertible {
         self.reason = reason
     }
 
-    /// "route ID (PREFIX), binding N: REASON", with N counted from 1 as the config's `[[bindings]]` entries.
+    /// "route ID (PREFIX), bindings[N]: REASON", with N the 0-based index of the config's `[[bindings]]` entry, as
+    /// `status`, `check-config` and the logs name bindings.
     public var description: String {
         var text = "route \(routeID) (\(prefix))"
         if let bindingIndex {
-            text += ", binding \(bindingIndex + 1)"
+            text += ", bindings[\(bindingIndex)]"
         }
         return text + ": " + reason
     }

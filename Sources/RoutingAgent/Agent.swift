@@ -4,6 +4,7 @@ import IPv6Addressing
 import Logging
 import Netlink
 import Reconciliation
+import SystemPackage
 
 /// The agent's work, one step at a time: fetch the API's state, validate it, reconcile the kernel, remember.
 ///
@@ -394,6 +395,13 @@ public actor Agent {
         }
         lastReconcileFailed = !report.failed.isEmpty
         runtime.deferrals = plan.deferred.map(\.description)
+        if routes == nil {
+            // What `status` (another process, a dry run) needs to say kernel-error, with the errno.
+            runtime.kernelFailures = report.failed.map {
+                RuntimeStatus.KernelFailure(
+                    operation: $0.operation.description, errno: $0.error.errno?.rawValue, message: "\($0.error)")
+            }
+        }
         if !lastReconcileFailed, runtime.lastError?.kind == .kernel {
             // The kernel took everything this time (a repair after the link came back): the error is over.
             runtime.lastError = nil
@@ -612,7 +620,8 @@ public actor Agent {
     ///
     /// - Throws: ``NetlinkError`` when the kernel cannot be observed.
     public func dryRunStatus(runtime: RuntimeStatus) throws -> StatusReport {
-        StatusReport(reconciled: try reconcile(dryRun: true), state: state, runtime: runtime)
+        StatusReport(
+            reconciled: try reconcile(dryRun: true), state: state, runtime: runtime, stateUnreadable: stateWarning)
     }
 
     /// Whether an API client is set (a token was found).

@@ -68,4 +68,26 @@ public struct OneShotSync: Sendable {
         }
         return .reconciled(result, refusals: await agent.runtime.refusals)
     }
+
+    /// The last line of a `sync` whose plan has no operation, agreeing with `status`: "in sync: nothing to do" only
+    /// when nothing is wrong either; else "nothing to change; 2 problems: FIRST; ... (hostup-routed status says
+    /// why)", counting the binding problems, deferrals and conflicts as ``StatusReport/problems`` does.
+    ///
+    /// - Parameter dryRun: For `sync --dry-run`: the line starts with `# `, as the plan's comments do.
+    public static func nothingToDoLine(_ result: Agent.Reconciled, dryRun: Bool) -> String {
+        let problems =
+            result.problems.map(\.description) + result.plan.deferred.map(\.description)
+            + result.plan.conflicts.map(\.description)
+        let text: String
+        if problems.isEmpty {
+            text = dryRun ? "nothing to do" : "in sync: nothing to do"
+        } else {
+            let shown = problems.prefix(2).map { $0.hasPrefix("# ") ? String($0.dropFirst(2)) : $0 }
+            text =
+                "nothing to change; \(problems.count) problem\(problems.count == 1 ? "" : "s"): "
+                + shown.joined(separator: "; ") + (problems.count > shown.count ? "; ..." : "")
+                + " (hostup-routed status says why)"
+        }
+        return dryRun ? "# " + text : text
+    }
 }

@@ -25,8 +25,29 @@ public struct RuntimeStatus: Codable, Sendable, Equatable {
     public var deferrals: [String] = []
     /// How the remembered routes fared in the last reconcile to them, or `nil` before the first.
     public var routeTally: StatusReport.Summary?
+    /// The operations the kernel refused in the last real reconcile of the remembered routes, each with its errno;
+    /// empty after one that the kernel took whole, `nil` in a status written by an older version. `status` (a dry
+    /// run in another process) marks an object `kernel-error` when it still wants an operation listed here.
+    public var kernelFailures: [KernelFailure]?
     /// What the daemon has done to the kernel since it started.
     public var counters = Counters()
+
+    /// An operation the kernel refused: what was asked and what it answered.
+    public struct KernelFailure: Codable, Sendable, Equatable {
+        /// The operation as `ip`/`sysctl` text, e.g. `ip -6 route add 2001:db8:1000:10::/64 dev v0`
+        /// (``Reconciliation/PlanOperation``'s description).
+        public var operation: String
+        /// The errno the kernel answered with (e.g. 100 for `ENETDOWN`); `nil` when the failure had none.
+        public var errno: Int32?
+        /// The kernel's answer, readable (`Network is down (Nexthop device is not up)`).
+        public var message: String
+
+        public init(operation: String, errno: Int32?, message: String) {
+            self.operation = operation
+            self.errno = errno
+            self.message = message
+        }
+    }
 
     /// A failure, with a stable code.
     public struct Failure: Codable, Sendable, Equatable, CustomStringConvertible {
@@ -145,11 +166,20 @@ public struct RuntimeStatusStore: Sendable {
             throw Unreadable(path: path, reason: "\(error)")
         }
         let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let container = try decoder.singleValueContainer()
+            let text = try container.decode(String.self)
+            // Written with milliseconds since the metrics' timestamps read them; without, by older versions.
+            if let date = (try? Self.millisecondDates.parse(text)) ?? (try? Date.ISO8601FormatStyle().parse(text)) {
+                return date
+            }
+            throw DecodingError.dataCorruptedError(
+                in: container, debugDescription: "not an ISO 8601 date: \(text)")
+        }
         do {
             return try decoder.decode(RuntimeStatus.self, from: Data(bytes))
         } catch {
-            throw Unreadable(path: path, reason: "not a runtime status (\(error))")
+            throw Unreadable(path: path, reason: "not a runtime status (\(error.readableDecodingFailure))")
         }
     }
 
@@ -168,7 +198,12 @@ public struct RuntimeStatusStore: Sendable {
     /// - Throws: `FileIO.Error` when it cannot be written.
     public func save(_ status: RuntimeStatus) throws {
         let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
+        // With milliseconds: `hostup_routed_last_sync_timestamp_seconds` keeps its fraction after the status is
+        // read back (plain `.iso8601` drops it).
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(date.formatted(Self.millisecondDates))
+        }
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         let data = try encoder.encode(status)
         try CheckedDirectory(directory, create: true).writeAtomically(
@@ -176,4 +211,7 @@ public struct RuntimeStatusStore: Sendable {
     }
 
     static let fileName = "status.json"
+
+    /// ISO 8601 in UTC with milliseconds: `2026-11-30T19:40:53.577Z`.
+    static let millisecondDates = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
 }

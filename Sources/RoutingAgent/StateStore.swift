@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import FoundationEssentials
+import HostUpAPI
 
 /// Reads and writes `state.json` in the state directory, atomically (write, fsync, rename), through a
 /// ``CheckedDirectory``: never through a symbolic link, and only a regular file owned by the directory's owner or
@@ -39,7 +40,7 @@ public struct StateStore: Sendable {
         } catch let error as Error {
             throw error
         } catch {
-            throw Error(description: "\(path) does not decode: \(error)")
+            throw Error(description: "\(path) does not decode: \(error.readableDecodingFailure)")
         }
     }
 
@@ -79,5 +80,14 @@ public struct StateStore: Sendable {
     /// A state file that cannot be read, decoded or written.
     public struct Error: Swift.Error, Sendable, CustomStringConvertible {
         public var description: String
+    }
+}
+
+extension Swift.Error {
+    /// A `DecodingError` as one readable line, what was wrong and where (`invalid data at $: The given data was not
+    /// valid JSON.`), without the Swift dump of its context; any other error as it describes itself.
+    var readableDecodingFailure: String {
+        guard let error = self as? DecodingError else { return "\(self)" }
+        return DecodingErrorDescription.describe(error)
     }
 }

@@ -10,7 +10,8 @@ extension StatusReport {
     ///   - lastSyncUnknown: The runtime status could not be read: the last sync is unknown, not "never".
     public func lines(now: Date, lastSyncUnknown: Bool = false) -> [String] {
         var lines: [String] = []
-        lines.append("vps:        \(vpsId ?? "unknown (not synced yet)")")
+        lines.append(
+            "vps:        \(vpsId ?? (stateUnreadable == nil ? "unknown (not synced yet)" : "unknown (the state file cannot be read)"))")
         let sync: String
         if let lastSync {
             sync = "\(lastSync) (\(Int(max(0, now.timeIntervalSince(lastSync)))) s ago)"
@@ -21,9 +22,12 @@ extension StatusReport {
         if let lastError { lines.append("last error: \(lastError)") }
         let pending = pendingOperations.count
         let problemCount = problems.count
+        if let stateUnreadable { lines.append("state:      cannot be read: \(stateUnreadable)") }
         lines.append(
             "kernel:     "
-                + (inSync
+                + (stateUnreadable != nil
+                    ? "unknown: no plan is made from a state file that cannot be read"
+                    : inSync
                     ? "in sync"
                     : "not in sync: \(pending) operation\(pending == 1 ? "" : "s") pending, "
                         + "\(problemCount) problem\(problemCount == 1 ? "" : "s")"))

@@ -52,6 +52,10 @@ public struct StatusReport: Codable, Sendable, Equatable {
     /// The deferrals and conflicts that concern no single route (forwarding waiting for the uplink), readable
     /// (`deferred: ...`, without the planner's `# ` comment mark).
     public var otherProblems: [String]
+    /// Why `state.json` cannot be read, when it cannot (`status` while the daemon runs leaves it in place): the
+    /// routes are what still reads of it, and no plan is given (``pendingOperations`` is empty, ``inSync`` false),
+    /// since one made from a partial state would be wrong. `nil` (absent in JSON) when the state file reads.
+    public var stateUnreadable: String?
 
     /// Where a route stands, worst first when several apply.
     public enum RouteState: String, Codable, Sendable, CaseIterable {
@@ -186,7 +190,10 @@ public struct StatusReport: Codable, Sendable, Equatable {
     ///   - reconciled: A reconcile of the remembered routes: a dry run (`status`) or the daemon's last one.
     ///   - state: The remembered state the reconcile was made from.
     ///   - runtime: The runtime status; an empty one when none was written since boot.
-    public init(reconciled: Agent.Reconciled, state: PersistedState, runtime: RuntimeStatus) {
+    ///   - stateUnreadable: Why the state file cannot be read (``Agent/stateWarning``), if it cannot.
+    public init(
+        reconciled: Agent.Reconciled, state: PersistedState, runtime: RuntimeStatus, stateUnreadable: String? = nil
+    ) {
         let plan = reconciled.plan
         schemaVersion = Self.currentSchemaVersion
         vpsId = state.vpsID
@@ -194,7 +201,7 @@ public struct StatusReport: Codable, Sendable, Equatable {
         lastAttempt = runtime.lastAttempt
         lastError = runtime.lastError?.message
         lastErrorCode = runtime.lastError?.code
-        let judge = ObjectJudge(reconciled: reconciled)
+        let judge = ObjectJudge(reconciled: reconciled, lastFailures: runtime.kernelFailures ?? [])
         routes = state.routes.map { route in
             judge.status(
                 of: route, problems: reconciled.problems.filter { $0.routeID == route.id },
@@ -225,7 +232,9 @@ public struct StatusReport: Codable, Sendable, Equatable {
             + plan.conflicts.filter { $0.routeID == nil }.map(\.description)).map {
                 $0.hasPrefix("# ") ? String($0.dropFirst(2)) : $0
             }
-        inSync = pendingOperations.isEmpty && problems.isEmpty
+        self.stateUnreadable = stateUnreadable
+        if stateUnreadable != nil { pendingOperations = [] }
+        inSync = pendingOperations.isEmpty && problems.isEmpty && stateUnreadable == nil
     }
 
     /// The status of route `id`, if the report has it.
@@ -292,11 +301,15 @@ private struct ObjectJudge {
     /// The operations the kernel took (or found done), and the first failure of each operation.
     private let done: Set<PlanOperation>
     private let failures: [PlanOperation: ExecutionReport.Failure]
+    /// For a dry run: the operations the kernel refused in the last real reconcile (the runtime status's), by their
+    /// text.
+    private let lastFailures: [String: RuntimeStatus.KernelFailure]
 
     // NOTE: Indexed once, so a report is linear in the routes: filtering the desired state and the plan for each
     // route and object made it quadratic (100 ms at 256 routes, seconds at 4 096).
-    init(reconciled: Agent.Reconciled) {
+    init(reconciled: Agent.Reconciled, lastFailures: [RuntimeStatus.KernelFailure]) {
         self.reconciled = reconciled
+        self.lastFailures = Dictionary(lastFailures.map { ($0.operation, $0) }, uniquingKeysWith: { first, _ in first })
         var wanted: [String: [DesiredObject]] = [:]
         for address in reconciled.desired.addresses {
             if let id = address.routeID { wanted[id, default: []].append(.address(address)) }
@@ -401,6 +414,14 @@ private struct ObjectJudge {
         let operations = operationsByObject[Self.key(of: object)] ?? []
         guard !operations.isEmpty else { return result }
         guard let report = reconciled.report else {
+            // A dry run: the operation the kernel refused in the last real reconcile is still wanted, so the next
+            // one most likely fails the same way; say so, with that errno, rather than "pending".
+            if let failure = operations.lazy.compactMap({ self.lastFailures[$0.description] }).first {
+                result.state = .kernelError
+                result.reason = "\(failure.operation): \(failure.message)"
+                result.errno = failure.errno
+                return result
+            }
             result.state = .pending
             result.reason = "a reconcile would run: " + operations.map(\.description).joined(separator: "; ")
             return result

@@ -75,6 +75,41 @@ import Testing
         #expect(!report.inSync)
     }
 
+    /// A binding problem names the binding as everything else does: `bindings[1]` is the config's second entry.
+    @Test func aBindingProblemNamesTheBindingByItsIndex() async throws {
+        let agent = try makeAgent(bindings: [
+            Binding(match: "mail"), Binding(match: "web", mode: .address, interface: "br0", split: 56),
+        ])
+        await absorb([route("r1", "2001:db8:1000:10::/64", label: "web")], into: agent)
+        let report = try await report(agent)
+        let route = try #require(report.route(id: "r1"))
+        #expect(route.state == .bindingProblem)
+        #expect(route.bindings.allSatisfy { $0.hasPrefix("bindings[1]: ") }, "\(route.bindings)")
+        #expect(report.problems.count == 1)
+        #expect(report.problems.first?.hasPrefix("route r1 (2001:db8:1000:10::/64), bindings[1]: ") == true,
+            "\(report.problems)")
+    }
+
+    /// `sync` with nothing to change says "in sync" only when `status` would: a deferred route is a problem there.
+    @Test func syncsNothingToDoLineAgreesWithStatus() async throws {
+        let agent = try makeAgent(bindings: [Binding(mode: .route, interface: "wg0")])
+        await absorb([route("r1", "2001:db8:1000:10::/64")], into: agent)
+        kernel.hold(try await agent.reconcile().plan)
+        let result = try await agent.reconcile()
+        #expect(result.plan.operations.isEmpty)
+        #expect(!(try await report(agent)).inSync)
+        let line = OneShotSync.nothingToDoLine(result, dryRun: false)
+        #expect(line == "nothing to change; 1 problem: deferred: wg0 not found (route r1): route 2001:db8:1000:10::/64 (hostup-routed status says why)", "\(line)")
+        #expect(OneShotSync.nothingToDoLine(result, dryRun: true) == "# " + line)
+
+        let fine = try makeAgent()
+        await absorb([route("r2", "2001:db8:1000:20::/64")], into: fine)
+        kernel.hold(try await fine.reconcile().plan)
+        let converged = try await fine.reconcile()
+        #expect(try await report(fine).inSync)
+        #expect(OneShotSync.nothingToDoLine(converged, dryRun: false) == "in sync: nothing to do")
+    }
+
     @Test func aRouteWaitingForItsInterfaceIsNotApplied() async throws {
         let agent = try makeAgent(bindings: [Binding(mode: .address, interface: "br9")])
         await absorb([route("r1", "2001:db8:1000:10::/64")], into: agent)
@@ -209,6 +244,95 @@ import Testing
         #expect(await agent.statusLine(.synced).hasPrefix("1 route on br0: 1 kernel-error (kernel-error: "))
     }
 
+    /// `status` and `routes create --wait` run in another process and plan only: the kernel's refusal in the last
+    /// real reconcile (a one-shot `sync` here) reaches them through the runtime status, with its errno, instead of
+    /// "pending".
+    @Test func theLastRealReconcilesKernelErrorReachesStatusAndTheWait() async throws {
+        let refusing = RefusingKernel(kernel)
+        let clock = self.clock
+        let configuration = AgentConfiguration(
+            vpsID: selfID, stateDirectory: directory, bindings: [Binding(mode: .route, interface: "br0")])
+        let runtimeStore = RuntimeStatusStore(directory: directory + "/run")
+        func agent(readOnly: Bool) throws -> Agent {
+            try Agent(
+                configuration: configuration, client: nil, kernel: refusing, store: StateStore(directory: directory),
+                logger: Logger(label: "test"), localAddresses: { .init(ipv6: [], ipv4: []) }, now: { clock.now },
+                networkdLinks: directory + "/netif", runtimeStore: runtimeStore, readOnly: readOnly)
+        }
+        let sync = try agent(readOnly: false)
+        await absorb([route("r1", "2001:db8:1000:10::/64")], into: sync)
+        #expect(try await sync.reconcile().report?.failed.count == 2, "the route on br0 and the unreachable route")
+        try await sync.markSynced()
+
+        let runtime = try #require(try runtimeStore.read())
+        let failure = try #require(runtime.kernelFailures?.first { $0.operation.contains("dev br0") })
+        #expect(runtime.kernelFailures?.count == 2)
+        #expect(failure.operation.hasPrefix("ip -6 route add 2001:db8:1000:10::/64 dev br0"), "\(failure.operation)")
+        #expect(failure.errno == 1)
+
+        let status = try agent(readOnly: true)
+        let report = try await status.dryRunStatus(runtime: runtime)
+        let route = try #require(report.route(id: "r1"))
+        #expect(route.state == .kernelError)
+        #expect(report.summary.kernelError == 1 && report.summary.pending == 0)
+        let object = try #require(route.objects.first { $0.kind == .route })
+        #expect(object.state == .kernelError)
+        #expect(object.errno == 1)
+        #expect(object.reason == "\(failure.operation): \(failure.message)")
+        #expect(object.reason?.contains("refused") == true, "the kernel's message: \(object.reason ?? "")")
+        #expect(try report.json().contains(#""errno" : 1"#))
+        // The daemon's `STATUS=` report says the same of the route.
+        #expect(await sync.statusReport()?.route(id: "r1")?.objects == route.objects)
+
+        let start = ContinuousClock.now
+        let outcome = await DaemonApply.untilSettled(routeID: "r1", timeout: .seconds(5)) {
+            try await status.dryRunStatus(runtime: runtime)
+        }
+        guard case .notRouted(let waited) = outcome, waited.state == .kernelError else {
+            Issue.record("the wait ends on the kernel error: \(outcome)")
+            return
+        }
+        #expect(ContinuousClock.now - start < .seconds(1))
+
+        // Once the kernel takes the operation, the next reconcile clears the record.
+        let fine = try Agent(
+            configuration: configuration, client: nil, kernel: kernel, store: StateStore(directory: directory),
+            logger: Logger(label: "test"), localAddresses: { .init(ipv6: [], ipv4: []) }, now: { clock.now },
+            networkdLinks: directory + "/netif", runtimeStore: runtimeStore)
+        kernel.hold(try await fine.reconcile().plan)
+        try await fine.markSynced()
+        #expect(try runtimeStore.read()?.kernelFailures == [])
+    }
+
+    /// The runtime status's dates keep their fraction through `status.json` (the metrics' `…_timestamp_seconds`
+    /// are made from them), and one written without a fraction still reads.
+    @Test func runtimeStatusDatesKeepTheirFraction() throws {
+        let store = RuntimeStatusStore(directory: directory + "/run")
+        var status = RuntimeStatus()
+        status.lastSync = Date(timeIntervalSince1970: 1_796_066_453.577924)
+        status.lastStepEnd = Date(timeIntervalSince1970: 1_796_066_460.25)
+        try store.save(status)
+        let read = try #require(try store.read())
+        let lastSync = try #require(read.lastSync).timeIntervalSince1970
+        #expect(abs(lastSync - 1_796_066_453.577924) < 0.001, "\(lastSync)")
+        #expect(read.lastStepEnd?.timeIntervalSince1970 == 1_796_066_460.25)
+
+        try Data(#"{"steps": 1, "lastSync": "2026-11-30T19:00:53Z", "refusals": [], "deferrals": [], "counters": {}}"#.utf8)
+            .write(to: URL(fileURLWithPath: store.directory + "/status.json"))
+        #expect(try store.read()?.lastSync == Date(timeIntervalSince1970: 1_796_065_253))
+    }
+
+    /// A `status.json` written before `kernelFailures` existed still reads.
+    @Test func anOlderRuntimeStatusWithoutKernelFailuresReads() throws {
+        let store = RuntimeStatusStore(directory: directory + "/run")
+        try FileManager.default.createDirectory(atPath: store.directory, withIntermediateDirectories: true)
+        try Data(#"{"steps": 3, "refusals": [], "deferrals": [], "counters": {}}"#.utf8)
+            .write(to: URL(fileURLWithPath: store.directory + "/status.json"))
+        let status = try #require(try store.read())
+        #expect(status.steps == 3)
+        #expect(status.kernelFailures == nil)
+    }
+
     @Test func aDocumentDecodesBackAndEveryKeyIsDocumented() async throws {
         let agent = try makeAgent(bindings: [
             Binding(match: "web", mode: .route, interface: "wg0", forwarding: true), Binding(match: "mail"),
@@ -265,8 +389,17 @@ import Testing
             store: StateStore(directory: directory), logger: Logger(label: "test"),
             localAddresses: { .init(ipv6: [], ipv4: []) }, now: { clock.now }, networkdLinks: directory + "/netif",
             runtimeStore: RuntimeStatusStore(directory: directory + "/run"), readOnly: true)
-        #expect(await agent.stateWarning != nil)
-        _ = try await agent.dryRunStatus(runtime: RuntimeStatus())
+        let warning = try #require(await agent.stateWarning)
+        #expect(warning.contains("does not decode: invalid data at $: The given data was not valid JSON."), "\(warning)")
+        #expect(!warning.contains("DecodingError") && !warning.contains("codingPath"), "readable: \(warning)")
+        let report = try await agent.dryRunStatus(runtime: RuntimeStatus())
+        // No plan from what is left of the state: it would add or remove what the lost part holds.
+        #expect(report.stateUnreadable == warning)
+        #expect(report.pendingOperations == [] && !report.inSync)
+        let lines = report.lines(now: clock.now)
+        #expect(lines.contains("state:      cannot be read: \(warning)"))
+        #expect(lines.contains("kernel:     unknown: no plan is made from a state file that cannot be read"))
+        #expect(try StatusReport.decode(json: report.json()) == report)
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory).sorted() == ["state.json"])
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "{ not json")
     }
