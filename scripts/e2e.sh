@@ -342,7 +342,10 @@ case_cli_create_and_delete() {
     host=${prefix%/*}1
     hr_ping "$HR_ROUTER" "$host" || { fail "router cannot ping $host right after routes create returned"; return 1; }
     # Deleting it through the command: the objects go after the daemon's confirming poll.
-    agent routes delete "$id" || true
+    local status
+    agent routes delete "$id"
+    status=$?
+    [ "$status" = 64 ] || { fail "routes delete off a terminal without --yes exited $status, want 64"; return 1; }
     grep -q -- "--yes" "$HR_WORK/cmd.err" || { fail "routes delete off a terminal without --yes did not ask for it"; return 1; }
     agent routes delete "$id" --yes || { fail "routes delete exited $?: $(paste -sd' ' "$HR_WORK/cmd.err")"; return 1; }
     hr_wait 10 prefix_gone "$prefix" || { fail "$prefix still in the kernel 10 s after routes delete"; return 1; }
@@ -363,6 +366,14 @@ case_check_config() {
     grep -q 'pol_interval' "$HR_WORK/cmd.err" || { fail "the error does not name the key: $(paste -sd' ' "$HR_WORK/cmd.err")"; return 1; }
     grep -Eq ':4:|line 4' "$HR_WORK/cmd.err" || { fail "the error does not name line 4: $(paste -sd' ' "$HR_WORK/cmd.err")"; return 1; }
     agent check-config || { fail "check-config on the test's own config exited $?"; return 1; }
+    # The API commands without a usable token: exit 78 naming the file, nothing sent (their other exit statuses are
+    # Swift tests: AccountCommandsTests).
+    local missing=$HR_WORK/no-token.toml
+    { echo "token_file = \"$HR_WORK/missing-token\""; cat "$HR_CONFIG"; } >"$missing"
+    HR_CONFIG=$missing agent routes list
+    status=$?
+    [ "$status" = 78 ] || { fail "routes list without a usable token exited $status, want 78"; return 1; }
+    grep -q "$HR_WORK/missing-token" "$HR_WORK/cmd.err" || { fail "the error does not name the token file: $(paste -sd' ' "$HR_WORK/cmd.err")"; return 1; }
 }
 
 case_cleanup() {

@@ -83,7 +83,6 @@ else
     SUMMARY+=("FAIL  netlink in netns: scripts/test-in-netns.sh is missing or not executable")
     FAILURES=$((FAILURES + 1))
 fi
-step "command line against the API simulator" scripts/cli-test.sh
 step "end to end" scripts/e2e.sh
 step "forwarding with a real router" scripts/e2e-forwarding.sh
 step "kernel drift repair" scripts/e2e-repair.sh

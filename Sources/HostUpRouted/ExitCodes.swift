@@ -1,19 +1,20 @@
 import ArgumentParser
+import RoutingAgent
 
-/// Exit codes, documented in `hostup-routed --help`.
+/// Exit codes, documented in `hostup-routed --help`: ``CommandExit``'s, as swift-argument-parser's `ExitCode`.
 enum ExitCodes {
     /// Some kernel operation failed (the rest were applied).
-    static let kernel = ExitCode(1)
+    static let kernel = ExitCode(CommandExit.kernel.rawValue)
     /// The API refused or answered badly: an HTTP error status, an undecodable or invalid answer.
-    static let api = ExitCode(2)
+    static let api = ExitCode(CommandExit.api.rawValue)
     /// The API could not be reached: DNS, connect, TLS, timeout, dropped connection.
-    static let transport = ExitCode(3)
+    static let transport = ExitCode(CommandExit.transport.rawValue)
     /// Another hostup-routed holds the state directory (EX_TEMPFAIL).
-    static let busy = ExitCode(75)
+    static let busy = ExitCode(CommandExit.busy.rawValue)
     /// Bad command-line usage (swift-argument-parser's own code).
-    static let usage = ExitCode(64)
+    static let usage = ExitCode(CommandExit.usage.rawValue)
     /// The configuration, the token or the state file is unusable (EX_CONFIG).
-    static let config = ExitCode(78)
+    static let config = ExitCode(CommandExit.config.rawValue)
 
     static let help = """
         EXIT STATUS:
@@ -27,14 +28,10 @@ enum ExitCodes {
         """
 }
 
-import HostUpAPI
-import RoutingAgent
-
 extension ExitCodes {
     /// The exit code for an error from the API client: ``transport`` or ``api``.
     static func code(for error: any Error) -> ExitCode {
-        if let error = error as? HostUpAPIError, error.code == .transport { return transport }
-        return api
+        ExitCode(AccountCommands.exit(for: error).rawValue)
     }
 
     /// The exit code for a failure the daemon recorded in its runtime status.
@@ -46,16 +43,4 @@ extension ExitCodes {
         case .apiStatus, .apiDecoding, .identity, .other: api
         }
     }
-
-    /// The exit code for a local refusal of `routes delete` or `pool release`: an unknown id is a usage error, a
-    /// closed gate an API refusal.
-    static func code(for refusal: ActionGateCheck.Refusal) -> ExitCode {
-        refusal.kind == .unknown ? usage : api
-    }
-}
-
-/// Prints a local refusal of `routes delete` or `pool release` and returns its exit code to throw.
-func refused(_ refusal: ActionGateCheck.Refusal) -> ExitCode {
-    printError(refusal.kind == .unknown ? "\(refusal)" : "\(refusal); nothing was sent")
-    return ExitCodes.code(for: refusal)
 }

@@ -19,20 +19,7 @@ struct AllocatePool: AsyncParsableCommand {
 
     func run() async throws {
         let wiring = try Wiring(options: options)
-        try await wiring.withClient { client in
-            let state = try await fetchState(client)
-            if let gate = state.actions?.canAllocatePool, !gate.allowed {
-                printError("a pool cannot be allocated: \(sentence(gate.reason)); nothing was sent")
-                throw ExitCodes.api
-            }
-            let known = Set(state.pools.map(\.id))
-            let after = try await callAPI(
-                "POST /api/v2/routed-ipv6 (allocate_pool)", conflict: "409: the account already has a routed /48"
-            ) { try await client.allocatePool() }
-            for pool in after.pools where !known.contains(pool.id) {
-                say("allocated pool \(pool.id): \(pool.parentCidr)")
-            }
-        }
+        try await wiring.withAccountCommands { try await $0.allocatePool() }
     }
 }
 
@@ -52,17 +39,6 @@ struct ReleasePool: AsyncParsableCommand {
 
     func run() async throws {
         let wiring = try Wiring(options: options)
-        try await wiring.withClient { client in
-            let state = try await fetchState(client)
-            let pool: Pool
-            do {
-                pool = try ActionGateCheck.poolToRelease(id: id, in: state)
-            } catch let refusal as ActionGateCheck.Refusal {
-                throw refused(refusal)
-            }
-            try confirm("release pool \(id) (\(pool.parentCidr))?", yes: yes)
-            let released = try await callAPI("DELETE /api/v2/routed-ipv6/\(id)") { try await client.releasePool(id: id) }
-            say("released pool \(id) (\(pool.parentCidr)); cooldown until \(released.cooldownUntil ?? "unknown")")
-        }
+        try await wiring.withAccountCommands { try await $0.releasePool(id: id, yes: yes) }
     }
 }

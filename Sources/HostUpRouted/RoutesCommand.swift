@@ -24,14 +24,7 @@ struct ListRoutes: AsyncParsableCommand {
 
     func run() async throws {
         let wiring = try Wiring(options: options)
-        try await wiring.withClient { client in
-            let (state, body) = try await callAPI("GET /api/v2/routed-ipv6") { try await client.routedIPv6Document() }
-            if json {
-                print(String(decoding: body, as: UTF8.self))
-            } else {
-                say(RoutedIPv6Listing.render(state))
-            }
-        }
+        try await wiring.withAccountCommands { try await $0.listRoutes(json: json) }
     }
 }
 
@@ -73,28 +66,13 @@ struct CreateRoute: AsyncParsableCommand {
 
     func run() async throws {
         let wiring = try Wiring(options: options)
-        try await wiring.withClient { client in
-            let before = try await fetchState(client)
+        try await wiring.withAccountCommands { commands in
             let creation = RouteCreation(
                 prefixLength: prefixLength, prefix: prefix, label: label, vpsID: vpsID, poolID: poolID)
-            let checked: RouteCreation.Checked
-            do {
-                checked = try creation.check(in: before, configuredVPS: wiring.configuration.vpsID, local: .current())
-            } catch let error as IdentityResolver.Failure {
-                printError("\(error); or pass --vps-id")
-                throw ExitCodes.usage
-            } catch {
-                printError("\(error); nothing was sent")
-                throw ExitCodes.usage
-            }
-            let after = try await callAPI("POST /api/v2/routed-ipv6 (create_route)", conflict: checked.conflictMeaning) {
-                try await client.createRoute(checked.request)
-            }
-            guard let route = RouteCreation.createdRoute(before: before, after: after) else {
-                say("created (the answer lists no new route)")
-                return
-            }
-            say("created route \(route.id): \(route.prefix) -> \(route.vpsId)\(route.vpsName.map { " (\($0))" } ?? "")")
+            guard
+                let (route, checked) = try await commands.createRoute(
+                    creation, configuredVPS: wiring.configuration.vpsID, local: .current())
+            else { return }
             if checked.isForThisVPS {
                 try await applyHere(route, wiring: wiring)
             }
@@ -172,17 +150,6 @@ struct DeleteRoute: AsyncParsableCommand {
 
     func run() async throws {
         let wiring = try Wiring(options: options)
-        try await wiring.withClient { client in
-            let state = try await fetchState(client)
-            let route: HostUpAPI.Route
-            do {
-                route = try ActionGateCheck.routeToDelete(id: id, in: state)
-            } catch let refusal as ActionGateCheck.Refusal {
-                throw refused(refusal)
-            }
-            try confirm("delete route \(id) (\(route.prefix) -> \(route.vpsId))?", yes: yes)
-            _ = try await callAPI("DELETE /api/v2/routed-ipv6/routes/\(id)") { try await client.deleteRoute(id: id) }
-            say("deleted route \(id) (\(route.prefix))")
-        }
+        try await wiring.withAccountCommands { try await $0.deleteRoute(id: id, yes: yes) }
     }
 }

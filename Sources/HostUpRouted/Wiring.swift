@@ -131,10 +131,10 @@ func ignoreSyncRequests() {
 
 /// Writes one line to standard error.
 func printError(_ line: String) {
-    StandardError.write("hostup-routed: \(line.terminalSafe)\n")
+    TerminalConsole.standard.warn(line)
 }
 
 /// Writes one line to standard output, with control characters from API or config strings escaped.
 func say(_ line: String) {
-    print(line.terminalSafe)
+    TerminalConsole.standard.say(line)
 }

@@ -100,12 +100,6 @@ extension String {
 /// Unbuffered writes to standard error: one write(2) per record, so lines from several threads do not interleave.
 package enum StandardError {
     package static func write(_ string: String) {
-        var bytes = Array(string.utf8)[...]
-        while !bytes.isEmpty {
-            let written = bytes.withUnsafeBytes { Glibc.write(STDERR_FILENO, $0.baseAddress, $0.count) }
-            if written < 0 && errno == EINTR { continue }
-            if written <= 0 { break }
-            bytes = bytes.dropFirst(written)
-        }
+        TerminalConsole.write(string, to: STDERR_FILENO)
     }
 }

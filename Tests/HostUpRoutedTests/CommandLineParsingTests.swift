@@ -30,7 +30,7 @@ import Testing
         #expect(command.options.config == "/etc/hostup-routed/config.toml")
     }
 
-    /// From scripts/cli-test.sh: `routes create` without `--prefix-length` is a usage error (exit 64) naming it.
+    /// Was scripts/cli-test.sh's: `routes create` without `--prefix-length` is a usage error (exit 64) naming it.
     @Test func routesCreateNeedsAPrefixLength() {
         #expect {
             _ = try HostUpRoutedCommand.parseAsRoot(["routes", "create", "--label", "x"])
@@ -40,9 +40,13 @@ import Testing
         }
     }
 
-    /// From scripts/cli-test.sh: `routes delete`/`pool release` of an unknown id exit 64, a closed gate 2.
-    @Test func localRefusalsOfDeleteAndReleaseHaveTheirExitCodes() {
-        #expect(ExitCodes.code(for: ActionGateCheck.Refusal(kind: .unknown, description: "")) == ExitCode(64))
-        #expect(ExitCodes.code(for: ActionGateCheck.Refusal(kind: .gateClosed, description: "")) == ExitCode(2))
+    /// Every exit status a command can end with is documented in `--help` with its number and meaning.
+    @Test(arguments: [
+        (CommandExit.kernel, "kernel failure"), (.api, "API refusal"), (.transport, "transport failure"),
+        (.usage, "usage error"), (.busy, "busy"), (.config, "configuration error"),
+    ])
+    func everyExitStatusIsDocumented(_ exit: CommandExit, _ meaning: String) {
+        let line = ExitCodes.help.split(separator: "\n").first { $0.contains(meaning) }
+        #expect(line?.split(separator: " ").first == "\(exit.rawValue)"[...], "help: \(line ?? "none")")
     }
 }

@@ -3,8 +3,8 @@ import Testing
 
 @testable import RoutingAgent
 
-/// `routes delete` and `pool release` before anything is sent, against the in-process simulator: the cases of
-/// scripts/cli-test.sh that moved here. Only the GET reaches the API when the check refuses.
+/// `routes delete` and `pool release` before anything is sent, against the in-process simulator. Only the GET
+/// reaches the API when the check refuses.
 @Suite struct ActionGateCheckTests {
     typealias API = SimulatedAPI
 

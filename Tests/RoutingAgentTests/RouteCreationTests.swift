@@ -6,9 +6,9 @@ import Testing
 
 @testable import RoutingAgent
 
-/// `routes create` against the in-process API simulator: the cases of scripts/cli-test.sh that need no network
-/// namespace (they moved here from the script). Each builds the request the command would send, sends it when the
-/// local checks pass, and checks what reached the API from the simulator's request log.
+/// `routes create`'s request against the in-process API simulator: the defaults, explicit fields, several pools and
+/// every local refusal. Each builds the request the command would send, sends it when the local checks pass, and
+/// checks what reached the API from the simulator's request log (AccountCommandsTests has the API's refusals).
 @Suite struct RouteCreationTests {
     typealias API = SimulatedAPI
 

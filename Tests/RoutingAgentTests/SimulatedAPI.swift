@@ -6,7 +6,7 @@ import Testing
 
 @testable import RoutingAgent
 
-/// The in-process API simulator seeded as scripts/cli-test.sh seeds it, for the command-line use cases.
+/// The in-process API simulator with the account the command-line use cases run against.
 enum SimulatedAPI {
     static let vps = "vps_01clivps000000000000000a"
     static let vps2 = "vps_01clitwo0000000000000000"
@@ -14,6 +14,10 @@ enum SimulatedAPI {
     static let poolID = "ripv6_01clipool1"
     static let pool2ID = "ripv6_01clipool2"
     static let token = "route-creation-token"
+    /// read:network and read:vm, no write:network.
+    static let readOnlyToken = "cli-ro-token"
+    /// read:network only.
+    static let noVMToken = "cli-novm-token"
     /// This VPS, as IdentityResolver finds it: its next hop is a local address.
     static let here = IdentityResolver.LocalAddresses(ipv6: [try! IPv6Address("2001:db8::10")], ipv4: [])
 
@@ -23,7 +27,7 @@ enum SimulatedAPI {
         SimulatedDestination(vpsId: vps3, name: "db-01", primaryIp: "192.0.2.11", nextHop: nil),
     ]
 
-    /// One pool with an active route and a pending one (cli-test.sh's seed_base).
+    /// One pool with an active route and a pending one.
     static let base = [
         SimulatedPool(
             id: poolID, parentCidr: "2001:db8:1000::/48",
@@ -34,19 +38,28 @@ enum SimulatedAPI {
                     status: "pending"),
             ])
     ]
-    /// Two empty pools (seed_pools).
+    /// One pool without routes, releasable.
+    static let emptyPool = [SimulatedPool(id: poolID, parentCidr: "2001:db8:1000::/48")]
+    /// Two empty pools.
     static let twoPools = [
         SimulatedPool(id: poolID, parentCidr: "2001:db8:1000::/48"),
         SimulatedPool(id: pool2ID, parentCidr: "2001:db8:1001::/48"),
     ]
 
-    /// Runs `body` with a client of a simulator holding `pools`; returns what `body` returns and the requests made.
+    /// Runs `body` with a client of a simulator holding `pools` (or, given `seed`, that account); returns what
+    /// `body` returns and the `/api` requests made, as "METHOD STATUS" ("-" while unanswered).
+    ///
+    /// - Parameters:
+    ///   - token: The client's token: ``token`` (every scope), ``readOnlyToken``, ``noVMToken`` or an unknown one.
+    ///   - requestTimeout: The client's whole-request deadline.
     static func run<Result: Sendable>(
-        _ pools: [SimulatedPool], _ body: (HostUpClient, SimulatorState) async throws -> Result
+        _ pools: [SimulatedPool], seed: SimulatorSeed? = nil, token: String = token,
+        requestTimeout: Duration = .seconds(30), _ body: (HostUpClient, SimulatorState) async throws -> Result
     ) async throws -> (Result, [String]) {
         try await serve(pools) { port, state in
+            if let seed { await state.seed(seed) }
             let configuration = try HostUpClient.Configuration(
-                baseURL: "http://127.0.0.1:\(port)", token: Self.token, version: "0-test")
+                baseURL: "http://127.0.0.1:\(port)", token: token, version: "0-test", requestTimeout: requestTimeout)
             let result = try await HostUpClient.withClient(
                 configuration: configuration, logger: Logger(label: "client", factory: { _ in SwiftLogNoOpLogHandler() })
             ) { try await body($0, state) }
@@ -62,7 +75,11 @@ enum SimulatedAPI {
     ) async throws -> Result {
         let simulator = APISimulator(
             configuration: APISimulator.Configuration(
-                tokens: [Self.token: SimulatedToken.allScopes], destinations: Self.destinations, pools: pools,
+                tokens: [
+                    Self.token: SimulatedToken.allScopes,
+                    Self.readOnlyToken: [SimulatedToken.readNetwork, SimulatedToken.readVM],
+                    Self.noVMToken: [SimulatedToken.readNetwork],
+                ], destinations: Self.destinations, pools: pools,
                 logger: Logger(label: "sim", factory: { _ in SwiftLogNoOpLogHandler() })))
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         return try await withThrowingTaskGroup(of: Void.self) { group in
