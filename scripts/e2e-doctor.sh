@@ -13,7 +13,8 @@
 #   healthy; radvd default route (and a static one); forwarding lockout (accept_ra 1); FORWARD drop through
 #   ip6tables-nft, ip6tables-legacy and nft; a dadfailed address (the container claims the vps's br0 address,
 #   DAD on); nextHop not on the uplink; a binding's interface missing, and with IPv6 disabled; clock skew (a proxy
-#   that shifts the API's Date header); bad token mode; a token without a scope; routes with a binding problem;
+#   that shifts the API's Date header); the API's host not resolving, its port closed, its TLS certificate not
+#   trusted (and trusted); bad token mode; a token without a scope; routes with a binding problem;
 #   a route refused by validation.
 #
 # Prints `ok - NAME` / `not ok - NAME: WHY` per case and `N passed, M failed`; exits 1 when a case failed, 77 when
@@ -41,10 +42,11 @@ diagnostics() {
 }
 
 # doctor [ARGS...]: hostup-routed doctor in the vps namespace (config $HR_CONFIG), stdout to doctor.out, stderr to
-# doctor.err; returns its exit status. DOCTOR_ENV adds environment variables.
+# doctor.err; returns its exit status. DOCTOR_ENV adds environment variables; DOCTOR_WRAP is a command that runs it.
 DOCTOR_ENV=()
+DOCTOR_WRAP=()
 doctor() {
-    timeout 60 ip netns exec "$HR_VPS" env "${DOCTOR_ENV[@]}" \
+    timeout 60 ip netns exec "$HR_VPS" "${DOCTOR_WRAP[@]}" env "${DOCTOR_ENV[@]}" \
         "$BIN/hostup-routed" doctor --config "${DOCTOR_CONFIG:-$HR_CONFIG}" "$@" \
         >"$HR_WORK/doctor.out" 2>"$HR_WORK/doctor.err"
 }
@@ -104,12 +106,14 @@ EOF
     RADVD_PID=$!
 }
 
-# proxy_start SKEW: an HTTP proxy in the vps namespace on 127.0.0.1:8081 in front of the simulator that shifts
-# every answer's Date header by SKEW seconds (Hummingbird sets Date itself, after any middleware).
+# proxy_start SKEW [PORT CERT KEY]: a proxy in the vps namespace in front of the simulator that shifts every
+# answer's Date header by SKEW seconds (Hummingbird sets Date itself, after any middleware). On 127.0.0.1:8081 over
+# HTTP; given PORT, CERT and KEY, on 127.0.0.1:PORT over TLS with that certificate.
 proxy_start() {
     cat >"$HR_WORK/skew-proxy.py" <<'EOF'
-import http.server, sys, time, urllib.request, urllib.error, email.utils
+import http.server, ssl, sys, time, urllib.request, urllib.error, email.utils
 skew = int(sys.argv[1])
+port = int(sys.argv[2]) if len(sys.argv) > 2 else 8081
 class Proxy(http.server.BaseHTTPRequestHandler):
     def date_time_string(self, timestamp=None):
         return email.utils.formatdate(time.time() + skew, usegmt=True)
@@ -128,11 +132,35 @@ class Proxy(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
     def log_message(self, *args):
         pass
-http.server.HTTPServer(("127.0.0.1", 8081), Proxy).serve_forever()
+server = http.server.HTTPServer(("127.0.0.1", port), Proxy)
+if len(sys.argv) > 4:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(sys.argv[3], sys.argv[4])
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+server.serve_forever()
 EOF
-    ip netns exec "$HR_VPS" python3 "$HR_WORK/skew-proxy.py" "$1" >>"$HR_WORK/proxy.log" 2>&1 &
+    ip netns exec "$HR_VPS" python3 "$HR_WORK/skew-proxy.py" "$@" >>"$HR_WORK/proxy.log" 2>&1 &
     PROXY_PID=$!
-    hr_wait 10 ip netns exec "$HR_VPS" curl -s -o /dev/null http://127.0.0.1:8081/
+    if [ $# -gt 1 ]; then
+        hr_wait 10 ip netns exec "$HR_VPS" curl -sk -o /dev/null "https://127.0.0.1:$2/"
+    else
+        hr_wait 10 ip netns exec "$HR_VPS" curl -s -o /dev/null http://127.0.0.1:8081/
+    fi
+}
+
+# make_certificates DIR: a test CA (ca.pem) and a certificate for localhost signed by it (server.pem, server.key).
+make_certificates() {
+    local dir=$1
+    mkdir -p "$dir"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj "/CN=hostup-routed test CA" \
+        -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+        -keyout "$dir/ca.key" -out "$dir/ca.pem" 2>>"$dir/openssl.log" &&
+        openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=localhost" \
+            -keyout "$dir/server.key" -out "$dir/server.csr" 2>>"$dir/openssl.log" &&
+        printf '%s\n' "subjectAltName=DNS:localhost,IP:127.0.0.1" "basicConstraints=CA:FALSE" \
+            "extendedKeyUsage=serverAuth" >"$dir/server.ext" &&
+        openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial -days 2 \
+            -extfile "$dir/server.ext" -out "$dir/server.pem" 2>>"$dir/openssl.log"
 }
 
 proxy_stop() {
@@ -290,6 +318,28 @@ case_clock_skew() {
     [ -z "$WHY" ]
 }
 
+# The API's host does not resolve; nothing listens on its port; its TLS certificate is not trusted (a CA of the
+# test's own). The healthy twin is the same TLS server with that CA in the trust store: the bundle NIOSSL reads,
+# /etc/ssl/certs/ca-certificates.crt, bind-mounted in a private mount namespace (unshare --mount) for doctor only.
+case_api_unreachable() {
+    DOCTOR_ENV=(HOSTUP_ROUTED_API_URL=https://api.invalid)
+    expect_finding dns "the API host does not resolve"
+    DOCTOR_ENV=(HOSTUP_ROUTED_API_URL=https://127.0.0.1:1)
+    expect_finding tcp "127.0.0.1 port 1"
+    make_certificates "$HR_WORK/tls" || { problem "openssl failed: $(tail -n 3 "$HR_WORK/tls/openssl.log")"; DOCTOR_ENV=(); return 1; }
+    proxy_start 0 8443 "$HR_WORK/tls/server.pem" "$HR_WORK/tls/server.key" || problem "the TLS proxy did not start"
+    DOCTOR_ENV=(HOSTUP_ROUTED_API_URL=https://localhost:8443)
+    expect_finding api "TCP connects, but the HTTPS request fails"
+    grep -qF "the CA store (apt-get install ca-certificates)" "$HR_WORK/doctor.out" || problem "no CA store remedy"
+    # shellcheck disable=SC2016 # expanded by the inner shell
+    DOCTOR_WRAP=(unshare --mount sh -c 'mount --bind "$0" /etc/ssl/certs/ca-certificates.crt && exec "$@"' "$HR_WORK/tls/ca.pem")
+    expect_healthy "the same server with its CA trusted"
+    DOCTOR_WRAP=()
+    DOCTOR_ENV=()
+    proxy_stop
+    [ -z "$WHY" ]
+}
+
 case_token_mode() {
     chmod 0644 "$HR_WORK/token"
     expect_finding token "mode 0644"
@@ -355,7 +405,7 @@ if reason=$(hr_unavailable); then
     exit 77
 fi
 MISSING=()
-for tool in radvd python3 timeout nft ip6tables-nft ip6tables-legacy ip6tables-nft-save ip6tables-legacy-save; do
+for tool in radvd python3 timeout openssl unshare nft ip6tables-nft ip6tables-legacy ip6tables-nft-save ip6tables-legacy-save; do
     command -v "$tool" >/dev/null 2>&1 || MISSING+=("$tool")
 done
 if [ "${#MISSING[@]}" != 0 ]; then
@@ -414,6 +464,7 @@ run_case "dadfailed: the container holds the vps's br0 address" case_dadfailed
 run_case "nextHop on br0 instead of the uplink" case_next_hop_not_on_uplink
 run_case "binding interface missing, then with IPv6 disabled" case_binding_interface
 run_case "clock skew: Date an hour ahead is a problem, 30 s is not" case_clock_skew
+run_case "API host does not resolve, port closed, TLS certificate not trusted; trusted: healthy" case_api_unreachable
 run_case "token file mode 0644" case_token_mode
 run_case "token without read:vm" case_token_scope
 run_case "binding problem: a split that fits no route, and a route no binding matches" case_binding_problem
