@@ -11,7 +11,7 @@
 # breaks one thing, expects doctor to exit 1 with a finding of the right check, mends it and expects doctor to
 # print only its summary and exit 0. Cases:
 #   healthy; radvd default route (and a static one); forwarding lockout (accept_ra 1); FORWARD drop through
-#   ip6tables-nft, ip6tables-legacy and nft; a dadfailed address (the container claims the vps's br0 address,
+#   ip6tables-nft, ip6tables-legacy and nft, by the policy and by rules; a dadfailed address (the container claims the vps's br0 address,
 #   DAD on); nextHop not on the uplink; a binding's interface missing, and with IPv6 disabled; clock skew (a proxy
 #   that shifts the API's Date header); the API's host not resolving, its port closed, its TLS certificate not
 #   trusted (and trusted); bad token mode; a token without a scope; routes with a binding problem;
@@ -263,6 +263,23 @@ case_drop_nft() {
         "nft delete table inet hostup_test" "nft inet hostup_test forward"
 }
 
+# Rules, not the policy: the policy is accept, and a DROP to br0 and a REJECT from it (after a Docker-style jump to
+# DOCKER-USER, which decides nothing) cut the container off; accepts inserted above them mend it.
+case_drop_rules_iptables_nft() {
+    forward_drop "ip6tables-nft rules" \
+        "ip6tables-nft -N DOCKER-USER && ip6tables-nft -A DOCKER-USER -j RETURN && ip6tables-nft -A FORWARD -j DOCKER-USER && ip6tables-nft -A FORWARD -o br0 -j DROP && ip6tables-nft -A FORWARD -i br0 -j REJECT" \
+        "ip6tables-nft -I FORWARD -o br0 -j ACCEPT" "ip6tables-nft -I FORWARD -i br0 -j ACCEPT" \
+        "ip6tables-nft -F && ip6tables-nft -X DOCKER-USER" "drops all traffic to or from br0"
+}
+
+case_drop_rules_nft() {
+    forward_drop "nft rules" \
+        "nft add table inet hostup_test && nft 'add chain inet hostup_test forward { type filter hook forward priority 0; policy accept; }' && nft add rule inet hostup_test forward oifname '{ \"br0\", \"br9\" }' counter drop && nft add rule inet hostup_test forward iifname br0 reject" \
+        "nft insert rule inet hostup_test forward oifname br0 accept" \
+        "nft insert rule inet hostup_test forward iifname br0 accept" \
+        "nft delete table inet hostup_test" "drops all traffic to or from br0"
+}
+
 case_dadfailed() {
     # The container claims the vps's br0 address; the vps's copy is then added by hand with DAD on, and fails it.
     ip -n "$HR_CTR" addr add "$P2_HOST/64" dev eth0 nodad
@@ -460,6 +477,8 @@ run_case "forwarding lockout: all.forwarding=1 with accept_ra=1 on an RA uplink"
 run_case "FORWARD drop through ip6tables-nft" case_drop_iptables_nft
 run_case "FORWARD drop through ip6tables-legacy" case_drop_iptables_legacy
 run_case "FORWARD drop through nft (inet table)" case_drop_nft
+run_case "FORWARD rules, not the policy, drop br0's traffic: ip6tables-nft (after a DOCKER-USER jump)" case_drop_rules_iptables_nft
+run_case "FORWARD rules, not the policy, drop br0's traffic: nft (a set, reject)" case_drop_rules_nft
 run_case "dadfailed: the container holds the vps's br0 address" case_dadfailed
 run_case "nextHop on br0 instead of the uplink" case_next_hop_not_on_uplink
 run_case "binding interface missing, then with IPv6 disabled" case_binding_interface

@@ -216,7 +216,7 @@ public struct Doctor: Sendable {
             let interfaces = Array(
                 Set(configuration.bindings.filter(\.forwarding).compactMap(\.interface))
             ).sorted()
-            record(.forwardPolicy, forwardPolicy(interfaces: interfaces))
+            record(.forwardPolicy, forwardPolicy(interfaces: interfaces, uplink: uplink))
         }
 
         let managed = uplink.map { facts.networkdManaged.contains($0) } ?? false
@@ -280,7 +280,7 @@ public struct Doctor: Sendable {
     /// Reads the forward-hook chains through `ip6tables-nft-save`, `ip6tables-legacy-save` and `nft -j list
     /// ruleset`, each when installed. iptables-nft's own chains (table `filter` of family `ip6`) are judged from
     /// its save output, not again from nft's.
-    private func forwardPolicy(interfaces: [String]) -> DoctorChecks.Outcome {
+    private func forwardPolicy(interfaces: [String], uplink: String?) -> DoctorChecks.Outcome {
         guard !interfaces.isEmpty else { return ("no forwarding binding names an interface", []) }
         var findings: [DoctorFinding] = []
         var read: [String] = []
@@ -304,12 +304,14 @@ public struct Doctor: Sendable {
             }
             read.append("\(tool)-save")
             drops += ForwardPolicy.ip6tablesDrops(
-                save: String(decoding: output.standardOutput, as: UTF8.self), tool: tool, interfaces: interfaces)
+                save: String(decoding: output.standardOutput, as: UTF8.self), tool: tool, interfaces: interfaces,
+                uplink: uplink)
         }
         if let output = runTool("nft", ["-j", "list", "ruleset"]) {
             if output.status == 0 {
                 do {
-                    let nftDrops = try ForwardPolicy.nftablesDrops(json: output.standardOutput, interfaces: interfaces)
+                    let nftDrops = try ForwardPolicy.nftablesDrops(
+                        json: output.standardOutput, interfaces: interfaces, uplink: uplink)
                     let judged = read.contains("ip6tables-nft-save")
                     drops += nftDrops.filter { !(judged && $0.chain == "nft ip6 filter FORWARD") }
                     read.append("nft")

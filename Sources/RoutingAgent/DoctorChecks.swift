@@ -451,10 +451,13 @@ public enum DoctorChecks {
                 remedy = drop.interfaces.map { "\(tool) -I FORWARD -o \($0) -j ACCEPT; \(tool) -I FORWARD -i \($0) -j ACCEPT" }
                     .joined(separator: "; ")
             }
-            return DoctorFinding(
-                .forwardPolicy, .problem, subject: drop.chain,
-                "the forward policy is drop and no rules accept all traffic to and from \(interfaces) (Docker sets this): the routed prefix is unreachable behind it",
-                remedy: remedy)
+            let text =
+                if let rule = drop.rule {
+                    "the rule `\(rule)` drops all traffic to or from \(interfaces): the routed prefix is unreachable behind it"
+                } else {
+                    "the forward policy is drop and no rules accept all traffic to and from \(interfaces) (Docker sets this): the routed prefix is unreachable behind it"
+                }
+            return DoctorFinding(.forwardPolicy, .problem, subject: drop.chain, text, remedy: remedy)
         }
     }
 }

@@ -28,57 +28,173 @@ import Testing
     @Test func ip6tablesDropWithoutAnAcceptForTheInterfaceIsReported() {
         // br1 has `-o br1 -j ACCEPT` but its answers (in from br1) are dropped; docker0's rule lets only answers in.
         let drops = ForwardPolicy.ip6tablesDrops(
-            save: Self.ip6tablesNFTSave, tool: "ip6tables-nft", interfaces: ["br0", "br1", "docker0"])
+            save: Self.ip6tablesNFTSave, tool: "ip6tables-nft", interfaces: ["br0", "br1", "docker0"], uplink: "eth0")
         #expect(drops == [ForwardPolicy.Drop(chain: "ip6tables-nft filter FORWARD", interfaces: ["br0", "br1", "docker0"])])
         let both = Self.ip6tablesNFTSave.replacing("COMMIT", with: "-A FORWARD -i br1 -j ACCEPT\nCOMMIT")
         #expect(
-            ForwardPolicy.ip6tablesDrops(save: both, tool: "ip6tables-nft", interfaces: ["br0", "br1", "docker0"])
+            ForwardPolicy.ip6tablesDrops(save: both, tool: "ip6tables-nft", interfaces: ["br0", "br1", "docker0"], uplink: "eth0")
                 == [ForwardPolicy.Drop(chain: "ip6tables-nft filter FORWARD", interfaces: ["br0", "docker0"])])
     }
 
     @Test func ip6tablesAcceptPolicyOrUnconditionalAcceptIsNoDrop() {
         let accept = Self.ip6tablesNFTSave.replacing(":FORWARD DROP", with: ":FORWARD ACCEPT")
-        #expect(ForwardPolicy.ip6tablesDrops(save: accept, tool: "ip6tables-legacy", interfaces: ["br0"]).isEmpty)
+        #expect(ForwardPolicy.ip6tablesDrops(save: accept, tool: "ip6tables-legacy", interfaces: ["br0"], uplink: "eth0").isEmpty)
         let everything = Self.ip6tablesNFTSave.replacing("COMMIT", with: "-A FORWARD -j ACCEPT\nCOMMIT")
-        #expect(ForwardPolicy.ip6tablesDrops(save: everything, tool: "ip6tables-legacy", interfaces: ["br0"]).isEmpty)
+        #expect(ForwardPolicy.ip6tablesDrops(save: everything, tool: "ip6tables-legacy", interfaces: ["br0"], uplink: "eth0").isEmpty)
         // Tables not loaded: ip6tables-legacy-save prints nothing.
-        #expect(ForwardPolicy.ip6tablesDrops(save: "", tool: "ip6tables-legacy", interfaces: ["br0"]).isEmpty)
+        #expect(ForwardPolicy.ip6tablesDrops(save: "", tool: "ip6tables-legacy", interfaces: ["br0"], uplink: "eth0").isEmpty)
     }
 
     @Test func ip6tablesOnlyTheFilterTableCounts() {
         let mangle = "*mangle\n:FORWARD DROP [0:0]\nCOMMIT\n*filter\n:FORWARD ACCEPT [0:0]\nCOMMIT\n"
-        #expect(ForwardPolicy.ip6tablesDrops(save: mangle, tool: "ip6tables-legacy", interfaces: ["br0"]).isEmpty)
+        #expect(ForwardPolicy.ip6tablesDrops(save: mangle, tool: "ip6tables-legacy", interfaces: ["br0"], uplink: "eth0").isEmpty)
     }
 
     @Test func nftablesInetForwardDropIsReportedPerInterface() throws {
         let drops = try ForwardPolicy.nftablesDrops(
-            json: Array(Self.nftInet.utf8), interfaces: ["br0", "br1", "docker0"])
+            json: Array(Self.nftInet.utf8), interfaces: ["br0", "br1", "docker0"], uplink: "eth0")
         #expect(drops == [ForwardPolicy.Drop(chain: "nft inet filter forward", interfaces: ["br0", "br1", "docker0"])])
         // With `iifname "br1" accept` too, br1's traffic passes both ways.
         let inRule = #"{"rule": {"family": "inet", "table": "filter", "chain": "forward", "handle": 4, "expr": [{"match": {"op": "==", "left": {"meta": {"key": "iifname"}}, "right": "br1"}}, {"counter": {"packets": 0, "bytes": 0}}, {"accept": null}]}}, "#
         let both = Self.nftInet.replacing(#"{"rule": {"family": "inet", "table": "filter", "chain": "forward", "handle": 2,"#, with: inRule + #"{"rule": {"family": "inet", "table": "filter", "chain": "forward", "handle": 2,"#)
         #expect(
-            try ForwardPolicy.nftablesDrops(json: Array(both.utf8), interfaces: ["br0", "br1", "docker0"])
+            try ForwardPolicy.nftablesDrops(json: Array(both.utf8), interfaces: ["br0", "br1", "docker0"], uplink: "eth0")
                 == [ForwardPolicy.Drop(chain: "nft inet filter forward", interfaces: ["br0", "docker0"])])
     }
 
     @Test func nftablesChainOfIptablesNFTIsReadToo() throws {
-        let drops = try ForwardPolicy.nftablesDrops(json: Array(Self.nftFromIptablesNFT.utf8), interfaces: ["br1", "br0"])
+        let drops = try ForwardPolicy.nftablesDrops(json: Array(Self.nftFromIptablesNFT.utf8), interfaces: ["br1", "br0"], uplink: "eth0")
         #expect(drops == [ForwardPolicy.Drop(chain: "nft ip6 filter FORWARD", interfaces: ["br1", "br0"])])
     }
 
     @Test func nftablesAcceptPolicyIPv4OnlyFamilyAndEmptyRulesetAreNoDrop() throws {
         let accept = Self.nftInet.replacing("\"policy\": \"drop\"", with: "\"policy\": \"accept\"")
-        #expect(try ForwardPolicy.nftablesDrops(json: Array(accept.utf8), interfaces: ["br0"]).isEmpty)
+        #expect(try ForwardPolicy.nftablesDrops(json: Array(accept.utf8), interfaces: ["br0"], uplink: "eth0").isEmpty)
         let ipv4 = Self.nftInet.replacing("\"family\": \"inet\"", with: "\"family\": \"ip\"")
-        #expect(try ForwardPolicy.nftablesDrops(json: Array(ipv4.utf8), interfaces: ["br0"]).isEmpty)
+        #expect(try ForwardPolicy.nftablesDrops(json: Array(ipv4.utf8), interfaces: ["br0"], uplink: "eth0").isEmpty)
         let empty = #"{"nftables": [{"metainfo": {"version": "1.0.6", "json_schema_version": 1}}]}"#
-        #expect(try ForwardPolicy.nftablesDrops(json: Array(empty.utf8), interfaces: ["br0"]).isEmpty)
+        #expect(try ForwardPolicy.nftablesDrops(json: Array(empty.utf8), interfaces: ["br0"], uplink: "eth0").isEmpty)
     }
 
     @Test func nftablesOutputThatIsNotJSONIsAnError() {
         #expect(throws: ForwardPolicy.Unreadable.self) {
-            try ForwardPolicy.nftablesDrops(json: Array("table inet filter {".utf8), interfaces: ["br0"])
+            try ForwardPolicy.nftablesDrops(json: Array("table inet filter {".utf8), interfaces: ["br0"], uplink: "eth0")
         }
+    }
+
+    // MARK: Rules, jumps and the uplink
+
+    /// `-A` lines after a `:FORWARD POLICY` header, as ip6tables-save prints a filter table.
+    static func save(policy: String = "ACCEPT", chains: [String] = [], _ rules: String...) -> String {
+        (["*filter", ":INPUT ACCEPT [0:0]", ":FORWARD \(policy) [0:0]", ":OUTPUT ACCEPT [0:0]"]
+            + chains.map { ":\($0) - [0:0]" } + rules + ["COMMIT", ""]).joined(separator: "\n")
+    }
+
+    static func drops(_ save: String, _ interfaces: [String] = ["br0"]) -> [ForwardPolicy.Drop] {
+        ForwardPolicy.ip6tablesDrops(save: save, tool: "ip6tables-nft", interfaces: interfaces, uplink: "eth0")
+    }
+
+    static func drop(_ interfaces: [String] = ["br0"], rule: String? = nil) -> [ForwardPolicy.Drop] {
+        [ForwardPolicy.Drop(chain: "ip6tables-nft filter FORWARD", interfaces: interfaces, rule: rule)]
+    }
+
+    /// Under an accept policy, a rule that drops or rejects all of an interface's traffic, either way, is reported
+    /// (`! -o br0` drops the answers, which leave through the uplink).
+    @Test(arguments: [
+        "-A FORWARD -o br0 -j DROP", "-A FORWARD -i br0 -j REJECT --reject-with icmp6-adm-prohibited",
+        "-A FORWARD -j DROP", "-A FORWARD ! -o eth0 -j DROP", "-A FORWARD -o br+ -j DROP",
+        "-A FORWARD -i eth0 -o br0 -j DROP", "-A FORWARD ! -o br0 -j DROP", "-A FORWARD -o br0 -m comment --comment \"no routed traffic\" -j DROP",
+    ])
+    func aDroppingRuleIsReportedWithTheRule(_ rule: String) {
+        #expect(Self.drops(Self.save(rule)) == Self.drop(rule: rule))
+    }
+
+    /// Rules that drop only some of it (a protocol, a state, another interface pair) decide nothing.
+    @Test(arguments: [
+        "-A FORWARD -o br0 -p tcp -m tcp --dport 25 -j DROP", "-A FORWARD -i br0 -o br0 -j DROP",
+        "-A FORWARD -o docker0 -j DROP", "-A FORWARD -i wg0 -o eth0 -j DROP", "-A FORWARD -i wg0 -j DROP",
+        "-A FORWARD -o br0 -j LOG", "-A FORWARD -m conntrack --ctstate INVALID -j DROP",
+    ])
+    func aRuleForOtherTrafficIsNoDrop(_ rule: String) {
+        #expect(Self.drops(Self.save(rule)).isEmpty)
+    }
+
+    /// The first rule that decides wins: an accept after a drop comes too late, one before it in time.
+    @Test func theFirstDecidingRuleWins() {
+        let late = Self.save("-A FORWARD -o br0 -j DROP", "-A FORWARD -o br0 -j ACCEPT", "-A FORWARD -i br0 -j ACCEPT")
+        #expect(Self.drops(late) == Self.drop(rule: "-A FORWARD -o br0 -j DROP"))
+        let early = Self.save("-A FORWARD -o br0 -j ACCEPT", "-A FORWARD -i br0 -j ACCEPT", "-A FORWARD -j DROP")
+        #expect(Self.drops(early, ["br0", "br1"]) == Self.drop(["br1"], rule: "-A FORWARD -j DROP"))
+    }
+
+    /// Docker's FORWARD: policy DROP, a jump to DOCKER-USER (which returns), its own bridge's rules. A bridge of the
+    /// admin's own is dropped by the policy; accepts in DOCKER-USER, or from the uplink to the bridge and from the
+    /// bridge, let it through.
+    @Test func dockersForwardChainIsWalkedThroughItsJumps() {
+        let docker = [
+            "-A FORWARD -j DOCKER-USER", "-A FORWARD -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+            "-A FORWARD -o docker0 -j DOCKER", "-A FORWARD -i docker0 ! -o docker0 -j ACCEPT",
+            "-A FORWARD -i docker0 -o docker0 -j ACCEPT", "-A DOCKER-USER -j RETURN",
+        ]
+        let chains = ["DOCKER", "DOCKER-USER"]
+        #expect(Self.drops(Self.save(policy: "DROP", chains: chains, docker[0], docker[1], docker[2], docker[3], docker[4], docker[5]))
+            == Self.drop())
+        let user = ["-A DOCKER-USER -o br0 -j ACCEPT", "-A DOCKER-USER -i br0 -j ACCEPT", "-A DOCKER-USER -j RETURN"]
+        #expect(Self.drops(Self.save(policy: "DROP", chains: chains, docker[0], docker[1], docker[2], docker[3], docker[4], user[0], user[1], user[2])).isEmpty)
+        let pair = Self.save(
+            policy: "DROP", chains: chains, docker[0], "-A FORWARD -o br0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+            "-A FORWARD -i eth0 -o br0 -j ACCEPT", "-A FORWARD -i br0 -j ACCEPT", docker[5])
+        #expect(Self.drops(pair).isEmpty, "routed traffic comes in on the uplink: -i eth0 -o br0 accepts all of it")
+    }
+
+    @Test func aJumpOrGotoToAChainThatDecidesIsFollowed() {
+        let chains = ["MYFW"]
+        let accepts = Self.save(policy: "DROP", chains: chains, "-A FORWARD -j MYFW", "-A MYFW -o br0 -j ACCEPT", "-A MYFW -i br0 -j ACCEPT")
+        #expect(Self.drops(accepts).isEmpty)
+        let drops = Self.save(chains: chains, "-A FORWARD -g MYFW", "-A MYFW -o br0 -j DROP")
+        #expect(Self.drops(drops) == Self.drop(rule: "-A MYFW -o br0 -j DROP"))
+        // A goto whose chain decides nothing ends at the policy: the rules after it are not walked.
+        let gone = Self.save(policy: "DROP", chains: chains, "-A FORWARD -g MYFW", "-A FORWARD -j ACCEPT")
+        #expect(Self.drops(gone) == Self.drop())
+        // Chains that jump to each other end the walk instead of hanging it.
+        let loop = Self.save(chains: ["A", "B"], "-A FORWARD -j A", "-A A -j B", "-A B -j A")
+        #expect(Self.drops(loop).isEmpty)
+    }
+
+    static func nft(policy: String = "accept", _ rules: [String], chains: [String] = []) -> [UInt8] {
+        let base = #"{"chain": {"family": "inet", "table": "t", "name": "forward", "handle": 1, "type": "filter", "hook": "forward", "prio": 0, "policy": "\#(policy)"}}"#
+        let others = chains.map { #"{"chain": {"family": "inet", "table": "t", "name": "\#($0)", "handle": 9}}"# }
+        return Array((#"{"nftables": ["# + ([base] + others + rules).joined(separator: ", ") + "]}").utf8)
+    }
+
+    static func nftRule(_ expr: String, chain: String = "forward") -> String {
+        #"{"rule": {"family": "inet", "table": "t", "chain": "\#(chain)", "handle": 2, "expr": [\#(expr)]}}"#
+    }
+
+    static let oifBr0 = #"{"match": {"op": "==", "left": {"meta": {"key": "oifname"}}, "right": "br0"}}"#
+    static let iifBr0 = #"{"match": {"op": "==", "left": {"meta": {"key": "iifname"}}, "right": "br0"}}"#
+
+    @Test func nftablesRulesSetsRejectAndJumpsAreWalked() throws {
+        let set = #"{"match": {"op": "==", "left": {"meta": {"key": "oifname"}}, "right": {"set": ["br0", "br1"]}}}"#
+        let dropped = try ForwardPolicy.nftablesDrops(
+            json: Self.nft([Self.nftRule(set + #", {"counter": {"packets": 0, "bytes": 0}}, {"drop": null}"#)]),
+            interfaces: ["br0", "br2"], uplink: "eth0")
+        #expect(dropped == [ForwardPolicy.Drop(chain: "nft inet t forward", interfaces: ["br0"], rule: #"oifname { "br0", "br1" } drop"#)])
+        let rejected = try ForwardPolicy.nftablesDrops(
+            json: Self.nft([Self.nftRule(Self.iifBr0 + #", {"reject": {"type": "icmpx", "expr": "admin-prohibited"}}"#)]),
+            interfaces: ["br0"], uplink: "eth0")
+        #expect(rejected.first?.rule == #"iifname "br0" reject"#)
+        let jumped = try ForwardPolicy.nftablesDrops(
+            json: Self.nft(
+                policy: "drop",
+                [Self.nftRule(#"{"jump": {"target": "mine"}}"#), Self.nftRule(Self.oifBr0 + #", {"accept": null}"#, chain: "mine"),
+                 Self.nftRule(Self.iifBr0 + #", {"accept": null}"#, chain: "mine")],
+                chains: ["mine"]),
+            interfaces: ["br0"], uplink: "eth0")
+        #expect(jumped.isEmpty)
+        let established = try ForwardPolicy.nftablesDrops(
+            json: Self.nft([Self.nftRule(#"{"match": {"op": "in", "left": {"ct": {"key": "state"}}, "right": ["invalid"]}}, {"drop": null}"#)]),
+            interfaces: ["br0"], uplink: "eth0")
+        #expect(established.isEmpty, "a conntrack match decides nothing")
     }
 }
