@@ -3,7 +3,8 @@ import FoundationEssentials
 extension StatusReport {
     /// What `hostup-routed status` prints: the VPS, the last sync, the kernel's summary, then one line per route
     /// with its state, followed by its bindings and, when it is not applied, each reason; then what a reconcile
-    /// would run, refusals, and problems that concern no single route.
+    /// would run, refusals, and problems that concern no single route. Each entry is one line: a line break or tab in
+    /// an API string (a label, an id, a reason) is written as `\x0a` / `\x09`, so it cannot forge another line.
     ///
     /// - Parameters:
     ///   - now: The time the sync's age is measured to.
@@ -48,7 +49,7 @@ extension StatusReport {
         for line in refusals { lines.append("refused:    \(line)") }
         // Deferrals, conflicts and binding problems of a route are shown under it; the rest here.
         for line in otherProblems { lines.append("problem:    \(line)") }
-        return lines
+        return lines.map { $0.replacingNewlinesAndTabs() }
     }
 }
 

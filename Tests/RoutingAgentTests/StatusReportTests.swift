@@ -75,6 +75,16 @@ import Testing
         #expect(!report.inSync)
     }
 
+    /// A label from the API with a line break cannot forge a route line in `status`.
+    @Test func aLabelWithALineBreakStaysOnItsLine() async throws {
+        let agent = try makeAgent(bindings: [Binding(match: "*", mode: .anyip)])
+        let forged = "x\"\n  2001:db8:1000:99::/64  ripv6rt_fake  \"fake"
+        await absorb([route("r1", "2001:db8:1000:10::/64", label: forged)], into: agent)
+        let lines = try await report(agent).lines(now: Date())
+        #expect(!lines.contains { $0.contains("\n") || $0.hasPrefix("  2001:db8:1000:99::/64") })
+        #expect(lines.contains { $0.hasPrefix("  2001:db8:1000:10::/64  r1  \"x\"\\x0a  2001:db8:1000:99::/64") }, "\(lines)")
+    }
+
     /// A binding problem names the binding as everything else does: `bindings[1]` is the config's second entry.
     @Test func aBindingProblemNamesTheBindingByItsIndex() async throws {
         let agent = try makeAgent(bindings: [
