@@ -37,6 +37,8 @@ public actor Agent {
     public private(set) var state: PersistedState
     /// What `state.json` holds now (as loaded or last written).
     private var stored: PersistedState
+    /// The state file's identity when the agent last read or wrote it (``save()`` notices another writer).
+    private var storedFile: StateStore.FileIdentity?
     /// What the agent did lately (steps, last sync, last error as a code, counters); see ``RuntimeStatus``.
     public private(set) var runtime: RuntimeStatus
     private let runtimeStore: RuntimeStatusStore?
@@ -119,6 +121,7 @@ public actor Agent {
         do {
             self.state = try store.load()
             self.stored = state
+            self.storedFile = store.identity()
         } catch {
             // A state file that cannot be read (damaged, or written by a newer version) must not disable the agent,
             // nor make it forget what it set: what still reads of it (routes, sysctl originals, owned addresses for
@@ -129,9 +132,13 @@ public actor Agent {
                 // The daemon (or the next `sync`) sets it aside; a command that only reports changes nothing.
                 self.state = salvaged
                 self.stored = salvaged
-                self.stateWarning =
-                    "\(error); showing what still reads of it (\(salvaged.routes.count) routes); the daemon or the "
-                    + "next `hostup-routed sync` sets it aside and recovers"
+                if (error as? StateStore.Error)?.permissionDenied == true {
+                    self.stateWarning = "\(error): run it as root (sudo), which the state file is written by"
+                } else {
+                    self.stateWarning =
+                        "\(error); showing what still reads of it (\(salvaged.routes.count) routes); the daemon sets "
+                        + "it aside and writes it again at its next poll, or run `hostup-routed sync`"
+                }
                 return
             }
             let aside = try store.setAside()
@@ -557,11 +564,30 @@ public actor Agent {
         try save()
     }
 
-    /// Writes `state.json` when the state differs from what it holds.
+    /// Writes `state.json` when the state differs from what it holds, or when another process changed or removed
+    /// the file since the agent last read or wrote it (one lstat(2) tells): a file that no longer holds the agent's
+    /// state is set aside as `state.json.bad` and written again, so a damaged file does not wait for a restart.
     private func save() throws {
-        guard state != stored, !readOnly else { return }
+        guard !readOnly else { return }
+        if state == stored {
+            let current = store.identity()
+            guard current != storedFile else { return }
+            if current != nil, let onDisk = try? store.load(), onDisk == stored {
+                storedFile = current  // touched, or rewritten with the same content
+                return
+            }
+            if current != nil {
+                let aside = try store.setAside()
+                logger.warning(
+                    "\(store.path) was changed by another process and no longer holds the agent's state: moved it to \(aside) and wrote it again")
+            } else {
+                guard storedFile != nil else { return }
+                logger.warning("\(store.path) was removed by another process: wrote it again")
+            }
+        }
         try store.save(state)
         stored = state
+        storedFile = store.identity()
     }
 
     /// Writes the runtime status (``RuntimeStatusStore``), then the metrics textfile (``MetricsTextfile``, at

@@ -156,7 +156,14 @@ public struct Doctor: Sendable {
             record(.uplink, (nil, [DoctorFinding(.uplink, .problem, "cannot read the kernel's links, addresses and routes: \(error)")]))
             return DoctorReport(checks: checks, findings: findings)
         }
-        let state = (try? StateStore(directory: configuration.stateDirectory).load()) ?? PersistedState()
+        let state: PersistedState
+        var stateUnreadable: DoctorFinding?
+        do {
+            state = try StateStore(directory: configuration.stateDirectory).load()
+        } catch {
+            state = PersistedState()
+            stateUnreadable = DoctorChecks.stateUnreadable(error)
+        }
 
         // Identity: from the answer when there is one.
         var destination: Destination?
@@ -210,6 +217,7 @@ public struct Doctor: Sendable {
                 }
             }
         }
+        if let stateUnreadable { routes.findings.insert(stateUnreadable, at: 0) }
         record(.routes, routes)
 
         if bindingsForward {

@@ -433,6 +433,18 @@ public enum DoctorChecks {
         return []
     }
 
+    /// The finding for a state file that cannot be read: damaged (a problem until the daemon writes it again at its
+    /// next poll), or not readable by this user (run doctor as root).
+    public static func stateUnreadable(_ error: any Error) -> DoctorFinding {
+        if (error as? StateStore.Error)?.permissionDenied == true {
+            return DoctorFinding(
+                .routes, .warning, "\(error): the routes are not judged", remedy: "run doctor as root (sudo)")
+        }
+        return DoctorFinding(
+            .routes, .problem, "the state file is damaged: \(error)",
+            remedy: "wait for the daemon's next poll, which writes it again (or systemctl restart hostup-routed); without the daemon: hostup-routed sync")
+    }
+
     // MARK: Firewall
 
     /// One finding per forward-hook chain that drops what forwarding bindings route.

@@ -27,7 +27,7 @@ public struct StateStore: Sendable {
         } catch let error where error.isNotFound {
             return PersistedState()
         } catch {
-            throw Error(description: "cannot read \(path): \(error)")
+            throw Error(description: "cannot read \(path): \(error)", permissionDenied: [EACCES, EPERM].contains(error.errno))
         }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
@@ -57,6 +57,28 @@ public struct StateStore: Sendable {
         }
     }
 
+    /// What tells one version of the file from another without reading it: lstat(2)'s device, inode, size and
+    /// modification time.
+    public struct FileIdentity: Equatable, Sendable {
+        var device: UInt64
+        var inode: UInt64
+        var size: Int64
+        var modified: timespec
+
+        public static func == (a: Self, b: Self) -> Bool {
+            a.device == b.device && a.inode == b.inode && a.size == b.size
+                && a.modified.tv_sec == b.modified.tv_sec && a.modified.tv_nsec == b.modified.tv_nsec
+        }
+    }
+
+    /// The file's identity now; `nil` when there is no file (or it cannot be looked at).
+    public func identity() -> FileIdentity? {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return nil }
+        return FileIdentity(
+            device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: Int64(info.st_size), modified: info.st_mtim)
+    }
+
     /// The file's bytes as they are, for ``PersistedState/salvage(_:)``; `nil` when they cannot be read.
     public func contents() -> [UInt8]? {
         try? CheckedDirectory(directory, create: false).read(Self.fileName)
@@ -80,6 +102,8 @@ public struct StateStore: Sendable {
     /// A state file that cannot be read, decoded or written.
     public struct Error: Swift.Error, Sendable, CustomStringConvertible {
         public var description: String
+        /// The file exists but this user may not read it (EACCES, EPERM): the file is fine, the user is not root.
+        public var permissionDenied = false
     }
 }
 

@@ -120,6 +120,20 @@ import Testing
         #expect(report.checks.first { $0.name == .routes }?.status == "problem")
     }
 
+    /// A state file damaged by another process: doctor says so (the routes' other findings would mislead alone).
+    @Test func aDamagedStateFileIsAProblem() async throws {
+        let routes = try [AppliedRoute(id: "r1", prefix: IPv6Prefix("2001:db8:1000:10::/64"), label: "web")]
+        let doctor = try doctor(bindings: [Binding(match: "*", mode: .anyip)], routes: routes)
+        let path = StateStore(directory: doctor.configuration.stateDirectory).path
+        try Data("{ \"version\": 1, \"rou".utf8).write(to: URL(fileURLWithPath: path))
+        let report = try await doctor.run(kernel: try kernel(), version: "test")
+        let found = try #require(report.findings.first { $0.check == .routes })
+        #expect(found.severity == .problem)
+        #expect(found.message.hasPrefix("the state file is damaged: \(path) does not decode"), "\(found.message)")
+        #expect(found.remedy?.contains("hostup-routed sync") == true)
+        #expect(!report.healthy)
+    }
+
     @Test func aRouteNoBindingMatchesIsAProblem() async throws {
         let routes = try [AppliedRoute(id: "r1", prefix: IPv6Prefix("2001:db8:1000:10::/64"), label: "web")]
         let report = try await doctor(

@@ -414,6 +414,36 @@ import Testing
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "{ not json")
     }
 
+    /// The daemon writes `state.json` only when its state changes; a file another process damaged, replaced or
+    /// removed meanwhile is noticed at the next poll (`markSynced`), set aside and written again. A touch is not.
+    @Test func aStateFileDamagedWhileTheDaemonRunsIsWrittenAgainAtTheNextPoll() async throws {
+        let path = directory + "/state.json"
+        let agent = try makeAgent(bindings: [Binding(match: "*", mode: .anyip)])
+        await absorb([route("r1", "2001:db8:1000:10::/64", label: "web")], into: agent)
+        _ = try await agent.reconcile()
+        try await agent.markSynced()
+        let written = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(written.contains("\"id\" : \"r1\""))
+        let inode = { try FileManager.default.attributesOfItem(atPath: path)[.systemFileNumber] as? Int }
+
+        // A touch (same content): left alone.
+        let before = try inode()
+        try FileManager.default.setAttributes([.modificationDate: Date(timeIntervalSinceNow: -60)], ofItemAtPath: path)
+        try await agent.markSynced()
+        #expect(try inode() == before, "a file whose content is the agent's is not rewritten")
+
+        // Cut short by another process.
+        try Data(written.utf8.prefix(40)).write(to: URL(fileURLWithPath: path))
+        try await agent.markSynced()
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == written)
+        #expect(try String(contentsOfFile: path + ".bad", encoding: .utf8) == String(written.prefix(40)))
+
+        // Removed.
+        try FileManager.default.removeItem(atPath: path)
+        await agent.markFailed(CancellationError())
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == written)
+    }
+
     @Test func aGarbageRuntimeStatusIsAnErrorNotNeverSynced() throws {
         let store = RuntimeStatusStore(directory: directory + "/run")
         #expect(try store.read() == nil, "nothing written since boot")
