@@ -644,10 +644,20 @@ public actor Agent {
     /// What `status` reports: a dry run of the remembered routes against the kernel as it is now, with `runtime`
     /// (the runtime status as written by the daemon). Changes nothing.
     ///
+    /// Without a state file (a `state_dir` never synced) while the kernel holds objects of the agent's, no plan is
+    /// shown either: the remembered routes are none, so it would remove them all, which only an answer of the API
+    /// may decide (`sync` asks it; `status` does not).
+    ///
     /// - Throws: ``NetlinkError`` when the kernel cannot be observed.
     public func dryRunStatus(runtime: RuntimeStatus) throws -> StatusReport {
-        StatusReport(
-            reconciled: try reconcile(dryRun: true), state: state, runtime: runtime, stateUnreadable: stateWarning)
+        let reconciled = try reconcile(dryRun: true)
+        var unreadable = stateWarning
+        if unreadable == nil, state.routes.isEmpty, !reconciled.plan.operations.isEmpty, store.identity() == nil {
+            unreadable =
+                "\(store.path) does not exist: this state_dir has never been synced, and the kernel holds objects of "
+                + "the agent's that only `hostup-routed sync` can judge (it asks the API)"
+        }
+        return StatusReport(reconciled: reconciled, state: state, runtime: runtime, stateUnreadable: unreadable)
     }
 
     /// Whether an API client is set (a token was found).

@@ -444,6 +444,25 @@ import Testing
         #expect(try String(contentsOfFile: path, encoding: .utf8) == written)
     }
 
+    /// A `state_dir` that was never synced while the kernel holds the agent's objects (another state_dir did):
+    /// `status` does not promise to remove them all, as `sync`, which asks the API, would not.
+    @Test func withoutAStateFileTheAgentsObjectsAreNotShownAsToBeRemoved() async throws {
+        let daemon = try makeAgent(bindings: [Binding(match: "*", mode: .anyip)])
+        await absorb([route("r1", "2001:db8:1000:10::/64", label: "web")], into: daemon)
+        kernel.hold(try await daemon.reconcile().plan)
+        try FileManager.default.removeItem(atPath: directory + "/state.json")
+        let clock = self.clock
+        let status = try Agent(
+            configuration: AgentConfiguration(vpsID: selfID, stateDirectory: directory, bindings: [Binding(match: "*", mode: .anyip)]),
+            client: nil, kernel: kernel, store: StateStore(directory: directory), logger: Logger(label: "test"),
+            localAddresses: { .init(ipv6: [], ipv4: []) }, now: { clock.now }, networkdLinks: directory + "/netif",
+            readOnly: true)
+        let report = try await status.dryRunStatus(runtime: RuntimeStatus())
+        #expect(report.pendingOperations == [])
+        #expect(report.stateUnreadable?.contains("state.json does not exist: this state_dir has never been synced") == true)
+        #expect(!report.inSync)
+    }
+
     @Test func aGarbageRuntimeStatusIsAnErrorNotNeverSynced() throws {
         let store = RuntimeStatusStore(directory: directory + "/run")
         #expect(try store.read() == nil, "nothing written since boot")
