@@ -12,7 +12,7 @@
 # print only its summary and exit 0. Cases:
 #   healthy; radvd default route (and a static one); forwarding lockout (accept_ra 1); FORWARD drop through
 #   ip6tables-nft, ip6tables-legacy and nft, by the policy and by rules; a dadfailed address (the container claims the vps's br0 address,
-#   DAD on); nextHop not on the uplink; a binding's interface missing, and with IPv6 disabled; clock skew (a proxy
+#   DAD on); nextHop not on the uplink; a binding's interface missing, with IPv6 disabled, and with an MTU below 1280; clock skew (a proxy
 #   that shifts the API's Date header); the API's host not resolving, its port closed, its TLS certificate not
 #   trusted (and trusted); bad token mode; a token without a scope; routes with a binding problem;
 #   a route refused by validation.
@@ -319,6 +319,12 @@ case_binding_interface() {
     expect_finding bindings "wg0: IPv6 is disabled on the interface"
     hr_sysctl "$HR_VPS" net.ipv6.conf.wg0.disable_ipv6 0
     expect_healthy "IPv6 enabled on wg0"
+    # An MTU below 1280: the kernel removes IPv6 from the link (its disable_ipv6 is gone); the remedy is the MTU.
+    ip -n "$HR_VPS" link set wg0 mtu 1200
+    expect_finding bindings "wg0: the MTU 1200 is below IPv6's minimum of 1280"
+    grep -qF "do: ip link set wg0 mtu 1280" "$HR_WORK/doctor.out" || problem "no MTU remedy"
+    ip -n "$HR_VPS" link set wg0 mtu 1500
+    expect_healthy "wg0's MTU back to 1500"
     ip -n "$HR_VPS" link del wg0
     [ -z "$WHY" ]
 }
@@ -354,6 +360,19 @@ case_api_unreachable() {
     DOCTOR_WRAP=()
     DOCTOR_ENV=()
     proxy_stop
+    [ -z "$WHY" ]
+}
+
+# A config that does not load: doctor --json still says healthy false (a monitoring script reads stdout), exit 78.
+case_config_unusable() {
+    local bad=$HR_WORK/bad.toml status=0
+    printf '%s\n' "api_url = \"$HR_API_URL\"" "pol_interval = \"1s\"" >"$bad"
+    DOCTOR_CONFIG=$bad doctor --json || status=$?
+    [ "$status" = 78 ] || problem "doctor --json with a bad config exited $status, want 78"
+    jq -e '.healthy == false and .checks == [{"name": "config", "status": "problem"}]
+        and (.findings[0].message | contains("pol_interval"))' "$HR_WORK/doctor.out" >/dev/null ||
+        problem "stdout is not a report with the config problem: $(head -c 300 "$HR_WORK/doctor.out")"
+    grep -q pol_interval "$HR_WORK/doctor.err" || problem "stderr does not name the key"
     [ -z "$WHY" ]
 }
 
@@ -481,9 +500,10 @@ run_case "FORWARD rules, not the policy, drop br0's traffic: ip6tables-nft (afte
 run_case "FORWARD rules, not the policy, drop br0's traffic: nft (a set, reject)" case_drop_rules_nft
 run_case "dadfailed: the container holds the vps's br0 address" case_dadfailed
 run_case "nextHop on br0 instead of the uplink" case_next_hop_not_on_uplink
-run_case "binding interface missing, then with IPv6 disabled" case_binding_interface
+run_case "binding interface missing, then with IPv6 disabled, then with an MTU below 1280" case_binding_interface
 run_case "clock skew: Date an hour ahead is a problem, 30 s is not" case_clock_skew
 run_case "API host does not resolve, port closed, TLS certificate not trusted; trusted: healthy" case_api_unreachable
+run_case "a config that does not load: --json says healthy false, exit 78" case_config_unusable
 run_case "token file mode 0644" case_token_mode
 run_case "token without read:vm" case_token_scope
 run_case "binding problem: a split that fits no route, and a route no binding matches" case_binding_problem

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import ArgumentParser
+import FoundationEssentials
 import Reconciliation
 import RoutingAgent
 
@@ -25,6 +26,15 @@ struct DoctorCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
+        if json {
+            // A script reading the JSON learns `healthy: false` from a config that does not load (the error also goes
+            // to stderr, and the exit status is 78, as for every command).
+            do {
+                _ = try AgentConfiguration.load(path: options.config, environment: ProcessInfo.processInfo.environment)
+            } catch {
+                say(try DoctorReport.unusableConfiguration("\(error)").json())
+            }
+        }
         let wiring = try Wiring(options: options)
         let kernel = try wiring.kernel()
         let doctor = Doctor(

@@ -289,7 +289,13 @@ public enum DoctorChecks {
                         remedy: "create \(interface), or fix interface in the config's [[bindings]]"))
                 continue
             }
-            if facts.disableIPv6[interface] ?? 1 != 0 {
+            if facts.disableIPv6[interface] == nil, let mtu = facts.mtu[interface], mtu < minimumIPv6MTU {
+                findings.append(
+                    DoctorFinding(
+                        .bindings, .problem, subject: interface,
+                        "the MTU \(mtu) is below IPv6's minimum of \(minimumIPv6MTU) (RFC 8200, section 5): the kernel turned IPv6 off on the interface and refuses its addresses and routes",
+                        remedy: "ip link set \(interface) mtu \(minimumIPv6MTU) (or more)"))
+            } else if facts.disableIPv6[interface] ?? 1 != 0 {
                 findings.append(
                     DoctorFinding(
                         .bindings, .problem, subject: interface,
@@ -419,7 +425,10 @@ public enum DoctorChecks {
                 DoctorFinding(
                     check, .problem, subject: text,
                     "duplicate address detection failed: another host on \(interface) has this address, and the kernel does not use it",
-                    remedy: "find and remove the other host's address, then: ip -6 addr del \(text); hostup-routed sync")
+                    remedy: check == .nextHop
+                        // The admin's own address (the agent never adds the nextHop): deleted, it must be added again.
+                        ? "find and remove the other host's address, then add it again, which runs the detection again: ip -6 addr del \(text) && ip -6 addr add \(text)"
+                        : "find and remove the other host's address, then: ip -6 addr del \(text); hostup-routed sync")
             ]
         }
         if address.flags.contains(.tentative) {
@@ -444,6 +453,9 @@ public enum DoctorChecks {
             .routes, .problem, "the state file is damaged: \(error)",
             remedy: "wait for the daemon's next poll, which writes it again (or systemctl restart hostup-routed); without the daemon: hostup-routed sync")
     }
+
+    /// The smallest MTU IPv6 runs on, in bytes (RFC 8200, section 5); below it Linux removes IPv6 from the link.
+    static let minimumIPv6MTU = 1280
 
     // MARK: Firewall
 

@@ -41,6 +41,17 @@ public struct DoctorReport: Encodable, Sendable, Equatable {
         }
     }
 
+    /// The report of a doctor that could not start because the configuration does not load: one `config` problem
+    /// with the loader's error (file, line, key), so `doctor --json` still tells a script `healthy: false`.
+    public static func unusableConfiguration(_ error: String) -> DoctorReport {
+        DoctorReport(
+            checks: [(.config, nil)],
+            findings: [
+                DoctorFinding(
+                    .config, .problem, error, remedy: "fix the config (hostup-routed check-config shows what it reads)")
+            ])
+    }
+
     /// The report as pretty-printed JSON with sorted keys.
     public func json() throws -> String {
         let encoder = JSONEncoder()
@@ -78,6 +89,8 @@ public enum DoctorSeverity: String, Encodable, Sendable, Comparable, CaseIterabl
 
 /// The checks `doctor` runs, by their stable names.
 public enum DoctorCheck: String, Encodable, Sendable, CaseIterable {
+    /// The config file loads; reported only when it does not (no other check runs then).
+    case config
     /// An API token is found, its file is owned by root with mode 0600/0400.
     case token
     /// The API host resolves (getaddrinfo(3)).

@@ -13,6 +13,9 @@ public struct HostFacts: Sendable, Equatable {
     public var acceptRA: [String: Int]
     /// `net.ipv6.conf.<interface>.disable_ipv6` by interface name (no entry: the interface has no IPv6 at all).
     public var disableIPv6: [String: Int]
+    /// The MTU of each link (`/sys/class/net/<interface>/mtu`, of this network namespace), in bytes; read only for
+    /// links without IPv6 (no `disable_ipv6`), where an MTU below 1280 is why.
+    public var mtu: [String: Int] = [:]
     /// The links with a `.network` file in systemd-networkd's state (`/run/systemd/netif/links/<ifindex>`).
     public var networkdManaged: Set<String>
 
@@ -41,6 +44,9 @@ public struct HostFacts: Sendable, Equatable {
         for link in observed.links {
             facts.acceptRA[link.name] = try? kernel.sysctl(.acceptRA, interface: link.name)
             facts.disableIPv6[link.name] = try? kernel.sysctl(disableIPv6Name, interface: link.name)
+            if facts.disableIPv6[link.name] == nil, let text = try? FileIO.readText("/sys/class/net/\(link.name)/mtu") {
+                facts.mtu[link.name] = Int(text.filter(\.isNumber))
+            }
             if let bytes = try? FileIO.read("\(networkdLinks)/\(link.ifindex)"),
                 String(decoding: bytes, as: UTF8.self).split(separator: "\n").contains(where: {
                     $0.hasPrefix("NETWORK_FILE=")

@@ -87,7 +87,10 @@ import Testing
         facts.observed.addresses = [InterfaceAddress(ifindex: 3, address: Self.nextHop, prefixLength: 64)]
         #expect(DoctorChecks.nextHop("2001:db8::10", uplink: "eth0", facts: facts).findings.first?.message.contains("not on the uplink eth0") == true)
         facts.observed.addresses = [InterfaceAddress(ifindex: 2, address: Self.nextHop, prefixLength: 64, flags: [.dadFailed, .tentative])]
-        #expect(DoctorChecks.nextHop("2001:db8::10", uplink: "eth0", facts: facts).findings.first?.message.contains("duplicate address detection failed") == true)
+        let dad = DoctorChecks.nextHop("2001:db8::10", uplink: "eth0", facts: facts).findings.first
+        #expect(dad?.message.contains("duplicate address detection failed") == true)
+        // The nextHop is the admin's, not the agent's: deleted, it must be added again (sync would not).
+        #expect(dad?.remedy?.hasSuffix("ip -6 addr del 2001:db8::10/64 dev eth0 && ip -6 addr add 2001:db8::10/64 dev eth0") == true, "\(dad?.remedy ?? "")")
     }
 
     @Test func bindingInterfaceMissingOrIPv6Disabled() {
@@ -95,6 +98,12 @@ import Testing
         let binding = Binding(match: "containers", mode: .address, interface: "br0", forwarding: true)
         facts.disableIPv6["br0"] = 1
         #expect(DoctorChecks.bindings([binding], facts: facts).findings.map(\.remedy) == ["sysctl -w net.ipv6.conf.br0.disable_ipv6=0"])
+        // Below IPv6's minimum MTU the kernel removes IPv6 from the link: no disable_ipv6 at all, and the MTU is why.
+        facts.disableIPv6["br0"] = nil
+        facts.mtu["br0"] = 1200
+        let mtu = DoctorChecks.bindings([binding], facts: facts).findings
+        #expect(mtu.map(\.remedy) == ["ip link set br0 mtu 1280 (or more)"])
+        #expect(mtu.first?.message.hasPrefix("the MTU 1200 is below IPv6's minimum of 1280") == true)
         facts.observed.links.removeAll { $0.name == "br0" }
         #expect(DoctorChecks.bindings([binding], facts: facts).findings.first?.message.contains("does not exist") == true)
     }
