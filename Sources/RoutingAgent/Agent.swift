@@ -547,8 +547,12 @@ public actor Agent {
     }
 
     /// Records a daemon step that found no API token (so `sync` run by hand learns why nothing happened).
-    public func markWaitingForToken() {
-        runtime.lastError = RuntimeStatus.Failure(.noToken, Agent.waitingForToken)
+    ///
+    /// - Parameter why: Why no token could be used (``APIToken/resolve(tokenFile:environment:defaultTokenFile:)``'s
+    ///   error: the file's mode and `chmod 600`, say); it follows ``waitingForToken`` in `status` and `STATUS=`.
+    public func markWaitingForToken(_ why: (any Error)? = nil) {
+        let reason = why.map { "\(Agent.waitingForToken): \($0)".replacingNewlinesAndTabs() } ?? Agent.waitingForToken
+        runtime.lastError = RuntimeStatus.Failure(.noToken, reason)
         runtime.counters.failures[RuntimeStatus.Failure.Code.noToken.rawValue, default: 0] += 1
         runtime.lastStepEnd = now()
         runtime.steps += 1
@@ -667,6 +671,9 @@ public actor Agent {
     /// error.
     public func statusLine(_ health: Health) -> String {
         if case .waitingForToken = health {
+            if let failure = runtime.lastError, failure.kind == .noToken, failure.message != Agent.waitingForToken {
+                return failure.message  // why: the file's mode, say
+            }
             return "waiting for API token (systemd credential \(APIToken.credentialName), token_file or HOSTUP_API_TOKEN)"
         }
         var parts: [String] = []

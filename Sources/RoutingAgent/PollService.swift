@@ -210,11 +210,11 @@ public struct PollService: Service {
                 await agent.reload(configuration: configuration, client: client)
                 await logger().notice("found the API token")
             } catch let error as ConfigurationError where error.key == "token" {
-                await agent.markWaitingForToken()
+                await agent.markWaitingForToken(error)
                 return (interval, .waitingForToken)
             } catch {
                 await logger().error("\(error)")
-                await agent.markWaitingForToken()
+                await agent.markWaitingForToken(error)
                 return (interval, .waitingForToken)
             }
         }

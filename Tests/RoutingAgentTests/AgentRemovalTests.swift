@@ -198,19 +198,25 @@ func temporaryDirectory() -> String {
         #expect(runtime.load()?.lastError?.kind == .apiStatus)
         await agent.markWaitingForToken()
         #expect(runtime.load()?.lastError?.kind == .noToken)
+        // Why no token can be used reaches `status` and `STATUS=`: a token file others may read names its fix.
+        let why = ConfigurationError(
+            key: "token", message: "no usable API token: /etc/hostup-routed/token has mode 0644; run chmod 600 /etc/hostup-routed/token")
+        await agent.markWaitingForToken(why)
+        #expect(runtime.load()?.lastError?.message == "waiting for API token: \(why)")
+        #expect(await agent.statusLine(.waitingForToken).contains("chmod 600 /etc/hostup-routed/token"))
         await agent.absorb(answer([route("r9", "2001:db8:1000:90::1/64")]))
         try await agent.markSynced()
         let status = try #require(runtime.load())
         #expect(status.lastError == nil)
         #expect(status.refusals.map(\.routeID) == ["r9"], "each refusal keeps its route id")
         #expect(status.lastSync == clock.now)
-        #expect(status.steps == 4)
+        #expect(status.steps == 5)
         // A restarted daemon goes on counting, so that `sync` waiting for the count to grow is not fooled.
         let restarted = try Agent(
             configuration: AgentConfiguration(vpsID: selfID, stateDirectory: directory), client: nil,
             kernel: UnreachableKernel(), store: StateStore(directory: directory), logger: Logger(label: "test"),
             runtimeStore: runtime)
-        #expect(await restarted.runtime.steps == 4)
+        #expect(await restarted.runtime.steps == 5)
     }
 
     @Test func aCorruptStateFileIsSetAsideNotFatal() async throws {
