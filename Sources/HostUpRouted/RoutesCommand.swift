@@ -64,6 +64,10 @@ struct CreateRoute: AsyncParsableCommand {
             valueName: "seconds"))
     var wait: Int = 60
 
+    func validate() throws {
+        guard wait >= 1 else { throw ValidationError("--wait must be at least 1 second (it was \(wait))") }
+    }
+
     func run() async throws {
         let wiring = try Wiring(options: options)
         try await wiring.withAccountCommands { commands in
@@ -121,7 +125,7 @@ struct CreateRoute: AsyncParsableCommand {
             let objects = status.objects.filter { $0.state == .held }.map { "\($0.kind.rawValue) \($0.object)" }
             let held = objects.isEmpty ? "" : "; the kernel holds only: " + objects.joined(separator: ", ")
             printError(
-                "the daemon took the route in, but the kernel does not route \(prefix): it is \(status.state.rawValue)"
+                "the daemon took the route in, but the kernel does not route \(prefix) (status: \(status.state.rawValue))"
                     + held)
             for reason in status.reasons { printError("  why: \(reason)") }
             throw ExitCodes.kernel

@@ -211,7 +211,12 @@ package final class CheckedDirectory {
     package func openFile(_ name: String, flags: Int32, mode: mode_t = 0o600) throws(FileIO.Error) -> Int32 {
         // O_NONBLOCK: a FIFO planted under the name must not block the open (it has no effect on regular files).
         let fd = openat(descriptor, name, flags | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, mode)
-        guard fd >= 0 else { throw FileIO.Error(path: path + "/" + name, operation: "open", errno: errno) }
+        guard fd >= 0 else {
+            let saved = errno
+            throw FileIO.Error(
+                path: path + "/" + name, operation: "open", errno: saved,
+                detail: saved == ELOOP ? "it is a symbolic link, which is refused (never followed)" : nil)
+        }
         var info = stat()
         guard fstat(fd, &info) == 0 else {
             let saved = errno

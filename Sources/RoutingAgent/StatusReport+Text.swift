@@ -31,7 +31,9 @@ extension StatusReport {
                     : inSync
                     ? "in sync"
                     : "not in sync: \(pending) operation\(pending == 1 ? "" : "s") pending, "
-                        + "\(problemCount) problem\(problemCount == 1 ? "" : "s")"))
+                        + "\(problemCount) problem\(problemCount == 1 ? "" : "s")"
+                        + (summary.kernelError == 0
+                            ? "" : ", \(summary.kernelError) route\(summary.kernelError == 1 ? "" : "s") the kernel refused")))
         lines.append("routes:     " + (summary.routes == 0 ? "(none)" : stateCounts))
         for route in routes {
             var line = "  \(route.prefix)  \(route.id)"

@@ -25,6 +25,14 @@ import Testing
         #expect(create.wait == 60)
     }
 
+    /// `--wait 0` (or less) cannot wait for anything: a usage error, not a "kernel failure" after 0 s.
+    @Test(arguments: ["0", "-5"])
+    func aWaitBelowOneSecondIsAUsageError(_ seconds: String) {
+        #expect(throws: (any Error).self) {
+            _ = try HostUpRoutedCommand.parseAsRoot(["routes", "create", "--prefix-length", "64", "--wait", seconds])
+        }
+    }
+
     @Test func withoutConfigTheDefaultPathApplies() throws {
         let command = try #require(try HostUpRoutedCommand.parseAsRoot(["check-config"]) as? CheckConfigCommand)
         #expect(command.options.config == "/etc/hostup-routed/config.toml")

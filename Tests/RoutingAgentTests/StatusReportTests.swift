@@ -252,6 +252,8 @@ import Testing
         #expect(failed.errno == 1)
         #expect(failed.reason?.contains("Operation not permitted") == true, "\(failed.reason ?? "")")
         #expect(await agent.statusLine(.synced).hasPrefix("1 route on br0: 1 kernel-error (kernel-error: "))
+        // The kernel line counts it: not "0 problems" beside a kernel-error.
+        #expect(report.lines(now: clock.now).contains { $0.hasPrefix("kernel:     not in sync: ") && $0.hasSuffix(", 1 route the kernel refused") })
     }
 
     /// `status` and `routes create --wait` run in another process and plan only: the kernel's refusal in the last
