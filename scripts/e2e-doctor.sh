@@ -11,7 +11,8 @@
 # breaks one thing, expects doctor to exit 1 with a finding of the right check, mends it and expects doctor to
 # print only its summary and exit 0. Cases:
 #   healthy; radvd default route (and a static one); forwarding lockout (accept_ra 1); FORWARD drop through
-#   ip6tables-nft, ip6tables-legacy and nft, by the policy and by rules; a dadfailed address (the container claims the vps's br0 address,
+#   ip6tables-nft, ip6tables-legacy and nft, by the policy and by rules; a route made by hand that shadows a prefix,
+#   and its bridge down; a dadfailed address (the container claims the vps's br0 address,
 #   DAD on); nextHop not on the uplink; a binding's interface missing, with IPv6 disabled, and with an MTU below 1280; clock skew (a proxy
 #   that shifts the API's Date header); the API's host not resolving, its port closed, its TLS certificate not
 #   trusted (and trusted); bad token mode; a token without a scope; routes with a binding problem;
@@ -280,6 +281,27 @@ case_drop_rules_nft() {
         "nft delete table inet hostup_test" "drops all traffic to or from br0"
 }
 
+# The prefix unreachable while every object is held: a route made by hand for P2 with a lower metric sends its
+# traffic back out the uplink; br0 down drops br0's routes. Each mended: healthy again.
+case_shadowed_or_down() {
+    ip -n "$HR_VPS" -6 route add "$P2" via "$HR_ROUTER_ADDR" dev eth0 metric 100 proto static ||
+        { problem "cannot add the shadowing route"; return 1; }
+    ! container_reachable || problem "the container is still reachable past the shadowing route (the fault is not real)"
+    expect_finding routes "is preferred to the agent's path through br0"
+    ip -n "$HR_VPS" -6 route del "$P2" via "$HR_ROUTER_ADDR" dev eth0 metric 100
+    container_reachable || problem "the container is unreachable after the shadowing route went"
+    expect_healthy "the shadowing route gone"
+    ip -n "$HR_VPS" link set br0 down
+    ! container_reachable || problem "the container is still reachable with br0 down"
+    expect_finding bindings "br0: the interface is down: the kernel dropped its routes"
+    ip -n "$HR_VPS" link set br0 up
+    ip netns exec "$HR_VPS" "$BIN/hostup-routed" sync --config "$HR_CONFIG" >>"$HR_WORK/sync.log" 2>&1 ||
+        problem "sync after br0 came back failed"
+    hr_wait 10 container_reachable || problem "the container is unreachable 10 s after br0 came back and a sync"
+    expect_healthy "br0 up again and synced"
+    [ -z "$WHY" ]
+}
+
 case_dadfailed() {
     # The container claims the vps's br0 address; the vps's copy is then added by hand with DAD on, and fails it.
     ip -n "$HR_CTR" addr add "$P2_HOST/64" dev eth0 nodad
@@ -498,6 +520,7 @@ run_case "FORWARD drop through ip6tables-legacy" case_drop_iptables_legacy
 run_case "FORWARD drop through nft (inet table)" case_drop_nft
 run_case "FORWARD rules, not the policy, drop br0's traffic: ip6tables-nft (after a DOCKER-USER jump)" case_drop_rules_iptables_nft
 run_case "FORWARD rules, not the policy, drop br0's traffic: nft (a set, reject)" case_drop_rules_nft
+run_case "a route made by hand shadows P2 (lower metric, out the uplink); br0 down" case_shadowed_or_down
 run_case "dadfailed: the container holds the vps's br0 address" case_dadfailed
 run_case "nextHop on br0 instead of the uplink" case_next_hop_not_on_uplink
 run_case "binding interface missing, then with IPv6 disabled, then with an MTU below 1280" case_binding_interface

@@ -181,12 +181,12 @@ public struct Doctor: Sendable {
         if let destination {
             record(.nextHop, DoctorChecks.nextHop(destination.nextHop, uplink: uplink, facts: facts))
         }
-        record(.bindings, DoctorChecks.bindings(configuration.bindings, facts: facts))
-
         // The routes the agent applies (its state file), and any the API lists for this VPS that it does not.
         let (desired, _) = DesiredStateBuilder.build(
             routes: state.routes.map(\.routedPrefix), bindings: configuration.bindings, uplink: uplink,
             nonlocalBind: configuration.nonlocalBind)
+        let used = Set(desired.addresses.map(\.interface) + desired.routes.compactMap(\.interface))
+        record(.bindings, DoctorChecks.bindings(configuration.bindings, facts: facts, used: used))
         // Binding problems, refusals and kernel errors as `status` judges them (one computation: StatusReport).
         var routes: DoctorChecks.Outcome
         var known = Set(state.routes.map(\.id))
@@ -217,6 +217,7 @@ public struct Doctor: Sendable {
                 }
             }
         }
+        routes.findings += DoctorChecks.shadowed(desired: desired, facts: facts)
         if let stateUnreadable { routes.findings.insert(stateUnreadable, at: 0) }
         record(.routes, routes)
 

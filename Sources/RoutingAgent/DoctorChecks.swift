@@ -276,7 +276,10 @@ public enum DoctorChecks {
     // MARK: Bindings and routes
 
     /// Each binding's interface exists, has IPv6 enabled, and is up.
-    public static func bindings(_ bindings: [Binding], facts: HostFacts) -> Outcome {
+    ///
+    /// - Parameter used: The interfaces the routes' kernel objects are on: one of them down is a problem (its prefix is
+    ///   unreachable: the kernel drops a down link's routes), another one down only a warning.
+    public static func bindings(_ bindings: [Binding], facts: HostFacts, used: Set<String> = []) -> Outcome {
         var findings: [DoctorFinding] = []
         var seen: Set<String> = []
         for binding in bindings {
@@ -304,9 +307,14 @@ public enum DoctorChecks {
             }
             if !link.isUp {
                 findings.append(
-                    DoctorFinding(
-                        .bindings, .warning, subject: interface, "the interface is down",
-                        remedy: "ip link set \(interface) up"))
+                    used.contains(interface)
+                        ? DoctorFinding(
+                            .bindings, .problem, subject: interface,
+                            "the interface is down: the kernel dropped its routes, and the prefixes bound to it are unreachable",
+                            remedy: "ip link set \(interface) up")
+                        : DoctorFinding(
+                            .bindings, .warning, subject: interface, "the interface is down",
+                            remedy: "ip link set \(interface) up"))
             }
         }
         let names = seen.sorted()
@@ -415,6 +423,45 @@ public enum DoctorChecks {
         }
         let count = desired.addresses.count + desired.routes.count
         return ("\(count) kernel object\(count == 1 ? "" : "s") wanted", findings)
+    }
+
+    /// Routes made by someone else for exactly a prefix the agent routes, preferred to the agent's path: a lower
+    /// metric in table `main` through another interface (or a reject type). The agent's path is its own route
+    /// (`route` mode; the kernel's default IPv6 metric 1024 when it sets none) or the prefix route the kernel makes
+    /// for an address (`address` mode, metric 256). Traffic for the prefix then goes elsewhere, back out the uplink
+    /// say, while `status` shows every object held.
+    public static func shadowed(desired: DesiredState, facts: HostFacts) -> [DoctorFinding] {
+        let observed = facts.observed
+        var paths: [(prefix: IPv6Prefix, interface: String, metric: UInt32)] = []
+        for wanted in desired.routes where wanted.table == .main && wanted.type == .unicast {
+            if let interface = wanted.interface { paths.append((wanted.destination, interface, wanted.metric ?? 1024)) }
+        }
+        for wanted in desired.addresses where !wanted.noPrefixRoute && wanted.prefixLength < 128 {
+            if let prefix = try? IPv6Prefix(masking: wanted.address, length: Int(wanted.prefixLength)) {
+                paths.append((prefix, wanted.interface, 256))
+            }
+        }
+        var findings: [DoctorFinding] = []
+        for path in paths {
+            let ifindex = observed.link(named: path.interface)?.ifindex
+            for route in observed.routes
+            where route.table == .main && route.destination == path.prefix && route.routeProtocol != .hostup
+                && (route.metric ?? 1024) < path.metric
+                && (route.type != .unicast || route.outputInterface != ifindex || route.gateway != nil)
+            {
+                let name = route.outputInterface.flatMap { observed.link(index: $0)?.name }
+                let text =
+                    "\(route.type == .unicast ? "" : "\(route.type) ")\(route.destination)"
+                    + (route.gateway.map { " via \($0)" } ?? "") + (name.map { " dev \($0)" } ?? "")
+                    + " proto \(route.routeProtocol) metric \(route.metric ?? 1024)"
+                findings.append(
+                    DoctorFinding(
+                        .routes, .problem, subject: "\(path.prefix)",
+                        "a route made by someone else, \(text), is preferred to the agent's path through \(path.interface) (metric \(path.metric)): traffic for the prefix goes \(name.map { "out through \($0)" } ?? "nowhere") instead",
+                        remedy: "if it is not meant: ip -6 route del \(text)"))
+            }
+        }
+        return findings
     }
 
     /// A tentative address cannot be bound yet; a `dadfailed` one never will be: another host on the link claims it.

@@ -108,6 +108,50 @@ import Testing
         #expect(DoctorChecks.bindings([binding], facts: facts).findings.first?.message.contains("does not exist") == true)
     }
 
+    /// A bound interface that is down: a problem when the routes' objects are on it (the kernel dropped its routes),
+    /// a warning otherwise.
+    @Test func aDownInterfaceTheRoutesUseIsAProblem() {
+        var facts = Self.healthy()
+        facts.observed.links[2].isUp = false
+        let binding = Binding(match: "containers", mode: .address, interface: "br0", forwarding: true)
+        #expect(DoctorChecks.bindings([binding], facts: facts).findings.map(\.severity) == [.warning])
+        let used = DoctorChecks.bindings([binding], facts: facts, used: ["br0"]).findings
+        #expect(used.map(\.severity) == [.problem])
+        #expect(used.first?.message.contains("unreachable") == true)
+    }
+
+    /// A route made by hand for exactly the prefix, with a lower metric through another interface, takes the traffic
+    /// from the agent's path; one with a higher metric, the agent's own, or a more specific one does not.
+    @Test func aPreferredRouteMadeByHandShadowsThePrefix() throws {
+        let prefix = try IPv6Prefix("2001:db8:1000:10::/64")
+        let host = try IPv6Address("2001:db8:1000:10::1")
+        let address = DesiredState(addresses: [DesiredAddress(interface: "br0", address: host, prefixLength: 64)])
+        let route = DesiredState(routes: [DesiredRoute(destination: prefix, interface: "br0", metric: 1024)])
+        var facts = Self.healthy()
+        let hand = Netlink.Route(
+            destination: prefix, routeProtocol: .static, outputInterface: 2, gateway: try IPv6Address("2001:db8::1"),
+            metric: 100)
+        facts.observed.routes.append(hand)
+        for desired in [address, route] {
+            let found = DoctorChecks.shadowed(desired: desired, facts: facts)
+            #expect(found.map(\.severity) == [.problem])
+            #expect(found.first?.message.hasPrefix("a route made by someone else, 2001:db8:1000:10::/64 via 2001:db8::1 dev eth0 proto static metric 100, is preferred to the agent's path through br0") == true, "\(found)")
+            #expect(found.first?.remedy == "if it is not meant: ip -6 route del 2001:db8:1000:10::/64 via 2001:db8::1 dev eth0 proto static metric 100")
+        }
+        var higher = hand
+        higher.metric = 2048
+        facts.observed.routes[1] = higher
+        #expect(DoctorChecks.shadowed(desired: address, facts: facts).isEmpty, "a higher metric is not preferred")
+        var specific = hand
+        specific.destination = try IPv6Prefix("2001:db8:1000:10:1::/80")
+        facts.observed.routes[1] = specific
+        #expect(DoctorChecks.shadowed(desired: route, facts: facts).isEmpty, "routes inside the prefix are the admin's own")
+        var ours = hand
+        ours.routeProtocol = .hostup
+        facts.observed.routes[1] = ours
+        #expect(DoctorChecks.shadowed(desired: route, facts: facts).isEmpty)
+    }
+
     @Test func routeObjectsPresentOwnedAndUsable() throws {
         let prefix = try IPv6Prefix("2001:db8:1000:2::/64")
         let host = try IPv6Address("2001:db8:1000:2::1")
