@@ -31,7 +31,7 @@ public struct Doctor: Sendable {
     }
 
     /// Runs a tool found on `PATH` with arguments; `nil` when it is not installed.
-    public typealias ToolRunner = @Sendable (_ name: String, _ arguments: [String]) -> ToolOutput?
+    public typealias ToolRunner = @Sendable (_ name: String, _ arguments: [String]) async -> ToolOutput?
 
     let configuration: AgentConfiguration
     let environment: [String: String]
@@ -225,7 +225,7 @@ public struct Doctor: Sendable {
             let interfaces = Array(
                 Set(configuration.bindings.filter(\.forwarding).compactMap(\.interface))
             ).sorted()
-            record(.forwardPolicy, forwardPolicy(interfaces: interfaces, uplink: uplink))
+            record(.forwardPolicy, await forwardPolicy(interfaces: interfaces, uplink: uplink))
         }
 
         let managed = uplink.map { facts.networkdManaged.contains($0) } ?? false
@@ -289,7 +289,7 @@ public struct Doctor: Sendable {
     /// Reads the forward-hook chains through `ip6tables-nft-save`, `ip6tables-legacy-save` and `nft -j list
     /// ruleset`, each when installed. iptables-nft's own chains (table `filter` of family `ip6`) are judged from
     /// its save output, not again from nft's.
-    private func forwardPolicy(interfaces: [String], uplink: String?) -> DoctorChecks.Outcome {
+    private func forwardPolicy(interfaces: [String], uplink: String?) async -> DoctorChecks.Outcome {
         guard !interfaces.isEmpty else { return ("no forwarding binding names an interface", []) }
         var findings: [DoctorFinding] = []
         var read: [String] = []
@@ -303,7 +303,7 @@ public struct Doctor: Sendable {
                     remedy: "run doctor as root"))
         }
         for tool in ["ip6tables-nft", "ip6tables-legacy"] {
-            guard let output = runTool("\(tool)-save", []) else {
+            guard let output = await runTool("\(tool)-save", []) else {
                 missing.append("\(tool)-save")
                 continue
             }
@@ -316,7 +316,7 @@ public struct Doctor: Sendable {
                 save: String(decoding: output.standardOutput, as: UTF8.self), tool: tool, interfaces: interfaces,
                 uplink: uplink)
         }
-        if let output = runTool("nft", ["-j", "list", "ruleset"]) {
+        if let output = await runTool("nft", ["-j", "list", "ruleset"]) {
             if output.status == 0 {
                 do {
                     let nftDrops = try ForwardPolicy.nftablesDrops(
