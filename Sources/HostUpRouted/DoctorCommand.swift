@@ -5,6 +5,8 @@ import ArgumentParser
 import FoundationEssentials
 import Reconciliation
 import RoutingAgent
+import Subprocess
+import SystemPackage
 
 struct DoctorCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -38,7 +40,8 @@ struct DoctorCommand: AsyncParsableCommand {
         let wiring = try Wiring(options: options)
         let kernel = try wiring.kernel()
         let doctor = Doctor(
-            configuration: wiring.configuration, environment: wiring.environment, runTool: ToolRun.run,
+            configuration: wiring.configuration, environment: wiring.environment,
+            runTool: { name, arguments in await ToolRun.run(name, arguments) },
             logger: wiring.logger)
         let report = await doctor.run(kernel: kernel, version: hostupRoutedVersion)
         if json {
@@ -51,8 +54,13 @@ struct DoctorCommand: AsyncParsableCommand {
     }
 }
 
-/// Runs a read-only tool for `doctor` (posix_spawn(3)), with its output captured and a 10 s bound.
+/// Runs a read-only tool for `doctor` (swift-subprocess, over posix_spawn(3)), with its output captured and a
+/// bound on how long it may write.
 enum ToolRun {
+    /// The most kept of each of standard output and standard error: 64 MiB. Past it the tool's output is still read,
+    /// and dropped, so that a full pipe never blocks it.
+    static let outputLimit = 64 << 20
+
     /// The directories searched: `PATH`, then the sbin directories, where `nft` and `ip6tables-*-save` live and
     /// which a user's `PATH` may lack.
     static func find(_ name: String) -> String? {
@@ -65,70 +73,86 @@ enum ToolRun {
     }
 
     /// Runs `name` with `arguments`; `nil` when it is not installed or cannot be started.
-    @Sendable static func run(_ name: String, _ arguments: [String]) -> Doctor.ToolOutput? {
+    ///
+    /// Standard input is `/dev/null` and the environment holds only `LC_ALL=C` and
+    /// `PATH=/usr/sbin:/usr/bin:/sbin:/bin`. Standard output and standard error are read until both are closed (or
+    /// the tool has exited); a tool still writing after `bound` is killed with SIGKILL, and what it wrote until then
+    /// is kept.
+    ///
+    /// - Parameters:
+    ///   - name: The tool, looked up by ``find(_:)``.
+    ///   - arguments: Its arguments, without the name.
+    ///   - bound: How long the tool may write before it is killed. Defaults to 10 seconds.
+    /// - Returns: The exit status (128 + the signal when a signal ended the tool) and up to ``outputLimit`` bytes of
+    ///   each stream.
+    static func run(_ name: String, _ arguments: [String], bound: Duration = .seconds(10)) async -> Doctor.ToolOutput? {
         guard let executable = find(name) else { return nil }
-        var output: [Int32] = [0, 0]
-        var errors: [Int32] = [0, 0]
-        guard pipe(&output) == 0 else { return nil }
-        guard pipe(&errors) == 0 else {
-            close(output[0])
-            close(output[1])
-            return nil
-        }
-        // Only the child's copies (dup2 onto 1 and 2) stay open across exec.
-        for fd in output + errors { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, output[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, errors[1], 2)
-        let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
-        defer { for pointer in argv { free(pointer) } }
-        var pid = pid_t()
-        // The tools' messages in English and numbers as C prints them, whatever the user's locale.
-        let environment: [UnsafeMutablePointer<CChar>?] =
-            ([String] (["LC_ALL=C", "PATH=/usr/sbin:/usr/bin:/sbin:/bin"])).map { strdup($0) } + [nil]
-        defer { for pointer in environment { free(pointer) } }
-        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, environment)
-        close(output[1])
-        close(errors[1])
-        defer {
-            close(output[0])
-            close(errors[0])
-        }
-        guard spawned == 0 else { return nil }
-        var collected: [[UInt8]] = [[], []]
-        var open = [true, true]
-        let deadline = ContinuousClock.now + .seconds(10)
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while open.contains(true) {
-            var fds = [
-                pollfd(fd: open[0] ? output[0] : -1, events: Int16(POLLIN), revents: 0),
-                pollfd(fd: open[1] ? errors[0] : -1, events: Int16(POLLIN), revents: 0),
-            ]
-            let left = deadline - ContinuousClock.now
-            guard left > .zero else {
-                kill(pid, SIGKILL)
-                break
-            }
-            let ready = poll(&fds, 2, Int32(left.components.seconds * 1000 + 1))
-            if ready < 0 && errno == EINTR { continue }
-            guard ready > 0 else { continue }
-            for index in 0..<2 where open[index] && fds[index].revents != 0 {
-                let count = buffer.withUnsafeMutableBytes { read(fds[index].fd, $0.baseAddress, $0.count) }
-                if count > 0 {
-                    if collected[index].count < 64 << 20 { collected[index] += buffer[..<count] }
-                } else if count == 0 || errno != EINTR {
-                    open[index] = false
+        let result: ExecutionResult<Captured, SequenceOutput, SequenceOutput>
+        do {
+            result = try await Subprocess.run(
+                .path(FilePath(executable)), arguments: Arguments(arguments),
+                // The tools' messages in English and numbers as C prints them, whatever the user's locale.
+                environment: .custom(["LC_ALL": "C", "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"]),
+                input: .none, output: .sequence, error: .sequence
+            ) { execution in
+                await withTaskGroup(of: Stream.self) { group in
+                    group.addTask { .standardOutput(await collect(execution.standardOutput)) }
+                    group.addTask { .standardError(await collect(execution.standardError)) }
+                    group.addTask {
+                        try? await Task.sleep(for: bound)
+                        if !Task.isCancelled { try? execution.send(signal: .kill) }
+                        return .bound
+                    }
+                    var captured = Captured()
+                    var open = 2
+                    while open > 0, let stream = await group.next() {
+                        switch stream {
+                        case .standardOutput(let bytes): (captured.standardOutput, open) = (bytes, open - 1)
+                        case .standardError(let bytes): (captured.standardError, open) = (bytes, open - 1)
+                        case .bound: continue
+                        }
+                    }
+                    group.cancelAll()
+                    return captured
                 }
             }
+        } catch {
+            // SubprocessError: the tool could not be started (spawnFailed) or not waited for.
+            return nil
         }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        let exited = status & 0x7f == 0
-        let code = exited ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        return Doctor.ToolOutput(status: code, standardOutput: collected[0], standardError: collected[1])
+        let status: Int32 =
+            switch result.terminationStatus {
+            case .exited(let code): code
+            case .signaled(let signal): 128 + signal
+            }
+        return Doctor.ToolOutput(
+            status: status, standardOutput: result.closureResult.standardOutput,
+            standardError: result.closureResult.standardError)
+    }
+
+    /// What one run read from the tool.
+    private struct Captured: Sendable {
+        var standardOutput: [UInt8] = []
+        var standardError: [UInt8] = []
+    }
+
+    /// A finished child task of ``run(_:_:bound:)``: a stream read to its end, or the bound reached.
+    private enum Stream: Sendable {
+        case standardOutput([UInt8])
+        case standardError([UInt8])
+        case bound
+    }
+
+    /// Reads `stream` to its end, keeping the first ``outputLimit`` bytes (give or take a read); a read error ends
+    /// it with what was read.
+    private static func collect(_ stream: SubprocessOutputSequence) async -> [UInt8] {
+        var collected: [UInt8] = []
+        do {
+            for try await buffer in stream where collected.count < outputLimit {
+                buffer.withUnsafeBytes { collected += $0 }
+            }
+        } catch {}
+        return collected
     }
 }
 
