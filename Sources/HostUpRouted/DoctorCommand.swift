@@ -43,7 +43,7 @@ struct DoctorCommand: AsyncParsableCommand {
             configuration: wiring.configuration, environment: wiring.environment,
             runTool: { name, arguments in await ToolRun.run(name, arguments) },
             logger: wiring.logger)
-        let report = await doctor.run(kernel: kernel, version: hostupRoutedVersion)
+        let report = await doctor.run(kernel: kernel, version: hostupRoutedVersion).naming(config: options.config)
         if json {
             say(try report.json())
         } else {

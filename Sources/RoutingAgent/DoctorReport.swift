@@ -52,6 +52,18 @@ public struct DoctorReport: Encodable, Sendable, Equatable {
             ])
     }
 
+    /// The report with every `hostup-routed COMMAND` in a remedy given `--config path`, for a doctor run with a
+    /// config other than ``AgentConfiguration/defaultPath``: the command it suggests then reads the same file.
+    public func naming(config path: String) -> DoctorReport {
+        guard path != AgentConfiguration.defaultPath else { return self }
+        var named = self
+        for index in named.findings.indices {
+            named.findings[index].remedy = named.findings[index].remedy?
+                .replacing("hostup-routed ", with: "hostup-routed --config \(path.contains(" ") ? "'\(path)'" : path) ")
+        }
+        return named
+    }
+
     /// The report as pretty-printed JSON with sorted keys.
     public func json() throws -> String {
         let encoder = JSONEncoder()

@@ -134,6 +134,19 @@ import Testing
         #expect(!report.healthy)
     }
 
+    /// Run with `--config` another file, doctor's remedies that run hostup-routed pass the same file.
+    @Test func remediesNameTheConfigDoctorWasGiven() {
+        let report = DoctorReport(
+            checks: [(.routes, nil)],
+            findings: [
+                DoctorFinding(.routes, .problem, "missing", remedy: "hostup-routed sync (is the daemon running? systemctl status hostup-routed)")
+            ])
+        #expect(report.naming(config: AgentConfiguration.defaultPath) == report)
+        #expect(
+            report.naming(config: "/srv/my config.toml").findings.first?.remedy
+                == "hostup-routed --config '/srv/my config.toml' sync (is the daemon running? systemctl status hostup-routed)")
+    }
+
     @Test func aRouteNoBindingMatchesIsAProblem() async throws {
         let routes = try [AppliedRoute(id: "r1", prefix: IPv6Prefix("2001:db8:1000:10::/64"), label: "web")]
         let report = try await doctor(
