@@ -120,6 +120,16 @@ public struct HostUpAPIError: Error, Sendable, Equatable, CustomStringConvertibl
 
     /// `code: message`, then the problem document indented, then retry hints; several lines when there is a
     /// problem document.
+    /// The error for a person, on one line: ``message`` with the problem document's detail (else title) in
+    /// parentheses when the message does not hold it already; no ``Code`` name (`httpStatus`), no line breaks.
+    public var sentence: String {
+        var text = message
+        if let detail = problem?.detail ?? problem?.title, !text.contains(detail) {
+            text += " (\(detail))"
+        }
+        return text.split(whereSeparator: \.isNewline).joined(separator: " ")
+    }
+
     public var description: String {
         var lines = ["\(code): \(message)"]
         if let problem {

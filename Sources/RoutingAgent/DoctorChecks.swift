@@ -55,11 +55,7 @@ public enum DoctorChecks {
     public static func apiFailure(
         _ error: HostUpAPIError, tokenSource: String, tokenFile: String, https: Bool
     ) -> DoctorFinding {
-        var message = error.message
-        if let detail = error.problem?.detail ?? error.problem?.title, !message.contains(detail) {
-            message += " (\(detail))"
-        }
-        let line = message.split(whereSeparator: \.isNewline).joined(separator: " ")
+        let line = error.sentence
         let finding = { (text: String, remedy: String) in DoctorFinding(.api, .problem, text, remedy: remedy) }
         switch error.code {
         case .unauthorized:

@@ -150,6 +150,32 @@ package enum FileIO {
         guard stat(path, &info) == 0 else { throw Error(path: path, operation: "stat", errno: errno) }
         return (info.st_uid, info.st_mode)
     }
+
+    /// What lstat(2) says of a name, without following a link.
+    package struct LinkStatus: Equatable, Sendable {
+        /// Type and permission bits (`st_mode`).
+        package var mode: UInt32
+        package var device: UInt64
+        package var inode: UInt64
+        /// In bytes.
+        package var size: Int64
+        /// The modification time, seconds and nanoseconds since the epoch.
+        package var modified: (seconds: Int64, nanoseconds: Int64)
+
+        package static func == (a: Self, b: Self) -> Bool {
+            a.mode == b.mode && a.device == b.device && a.inode == b.inode && a.size == b.size
+                && a.modified == b.modified
+        }
+    }
+
+    /// lstat(2) of `path`; `nil` when there is nothing under the name (or it cannot be looked at).
+    package static func linkStatus(_ path: String) -> LinkStatus? {
+        var info = stat()
+        guard lstat(path, &info) == 0 else { return nil }
+        return LinkStatus(
+            mode: UInt32(info.st_mode), device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: Int64(info.st_size),
+            modified: (Int64(info.st_mtim.tv_sec), Int64(info.st_mtim.tv_nsec)))
+    }
 }
 
 /// A directory opened once by its resolved path, whose files are then opened relative to it, never through a

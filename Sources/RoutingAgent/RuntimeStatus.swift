@@ -86,10 +86,11 @@ public struct RuntimeStatus: Codable, Sendable, Equatable {
         public init(_ error: any Error) {
             switch error {
             case let error as HostUpAPIError:
+                // In words (`status`, STATUS=): the kind is the code, the message names no client-internal code.
                 switch error.code {
-                case .transport: self.init(.apiTransport, "\(error)")
-                case .decoding: self.init(.apiDecoding, "\(error)")
-                default: self.init(.apiStatus, "\(error)")
+                case .transport: self.init(.apiTransport, error.sentence)
+                case .decoding: self.init(.apiDecoding, error.sentence)
+                default: self.init(.apiStatus, error.sentence)
                 }
             case is IdentityResolver.Failure:
                 self.init(.identity, "\(error)")

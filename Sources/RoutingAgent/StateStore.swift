@@ -60,23 +60,12 @@ public struct StateStore: Sendable {
     /// What tells one version of the file from another without reading it: lstat(2)'s device, inode, size and
     /// modification time.
     public struct FileIdentity: Equatable, Sendable {
-        var device: UInt64
-        var inode: UInt64
-        var size: Int64
-        var modified: timespec
-
-        public static func == (a: Self, b: Self) -> Bool {
-            a.device == b.device && a.inode == b.inode && a.size == b.size
-                && a.modified.tv_sec == b.modified.tv_sec && a.modified.tv_nsec == b.modified.tv_nsec
-        }
+        let status: FileIO.LinkStatus
     }
 
     /// The file's identity now; `nil` when there is no file (or it cannot be looked at).
     public func identity() -> FileIdentity? {
-        var info = stat()
-        guard lstat(path, &info) == 0 else { return nil }
-        return FileIdentity(
-            device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: Int64(info.st_size), modified: info.st_mtim)
+        FileIO.linkStatus(path).map(FileIdentity.init)
     }
 
     /// The file's bytes as they are, for ``PersistedState/salvage(_:)``; `nil` when they cannot be read.

@@ -135,9 +135,8 @@ private struct Exposition {
         let saved = umask(0o077)
         defer { umask(saved) }
         try writer.write(status)
-        var first = Glibc.stat()
-        #expect(lstat(path, &first) == 0)
-        #expect(first.st_mode & 0o7777 == 0o644)
+        let first = try #require(FileIO.linkStatus(path))
+        #expect(first.mode & 0o7777 == 0o644)
 
         // A reader that opened the old file (a scrape under way) keeps reading it whole; the name now gives the
         // new one, a different inode: rename(2), not a rewrite in place.
@@ -146,10 +145,9 @@ private struct Exposition {
         defer { close(reader) }
         status.steps += 1
         try writer.write(status)
-        var second = Glibc.stat()
-        #expect(lstat(path, &second) == 0)
-        #expect(second.st_ino != first.st_ino)
-        #expect(second.st_mode & 0o7777 == 0o644)
+        let second = try #require(FileIO.linkStatus(path))
+        #expect(second.inode != first.inode)
+        #expect(second.mode & 0o7777 == 0o644)
         let old = Exposition(try FileIO.readAll(reader, path: path, limit: 1 << 20))
         #expect(old.samples == Exposition(MetricsTextfile.render(Self.busyStatus())).samples)
         #expect(old.samples["hostup_routed_steps_total"] == 41)
@@ -171,9 +169,8 @@ private struct Exposition {
         #expect(symlink(victim, path) == 0)
         try MetricsTextfile(path: path).write(Self.busyStatus())
         #expect(try FileIO.readText(victim) == "precious\n")
-        var info = Glibc.stat()
-        #expect(lstat(path, &info) == 0)
-        #expect(info.st_mode & S_IFMT == S_IFREG, "the link itself was replaced by the file")
+        let info = try #require(FileIO.linkStatus(path))
+        #expect(info.mode & UInt32(S_IFMT) == UInt32(S_IFREG), "the link itself was replaced by the file")
         #expect(Exposition(try FileIO.read(path)).samples["hostup_routed_steps_total"] == 41)
     }
 
