@@ -82,7 +82,9 @@ struct MonitorHarness {
 }
 
 extension KernelTests {
-    @Suite struct Monitor {
+    /// Serialized: `theReadingThreadEndsWhenTheSequenceIsCancelledInAQuietNamespace` counts this process's
+    /// netlink-monitor threads, and a monitor of another test starting or ending meanwhile would change the count.
+    @Suite(.serialized) struct Monitor {
         private static func prefix(_ text: String) -> IPv6Prefix {
             try! IPv6Prefix(text)
         }
