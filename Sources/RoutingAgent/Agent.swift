@@ -595,12 +595,13 @@ public actor Agent {
     }
 
     /// Writes the runtime status (``RuntimeStatusStore``), then the metrics textfile (``MetricsTextfile``, at
-    /// ``AgentConfiguration/metricsFile``) from it; a failure is logged once, never thrown: the status and the
-    /// metrics are for people and commands, the kernel does not depend on them.
+    /// ``AgentConfiguration/metricsFile``) from it; a failure is logged once (and the recovery once), never thrown:
+    /// the status and the metrics are for people and commands, the kernel does not depend on them.
     public func publishRuntime() {
         guard let runtimeStore, !readOnly else { return }
         do {
             try runtimeStore.save(runtime)
+            if runtimeWriteFailed { logger.notice("the runtime status is written again in \(runtimeStore.directory)") }
             runtimeWriteFailed = false
         } catch {
             if !runtimeWriteFailed { logger.warning("cannot write the runtime status in \(runtimeStore.directory): \(error)") }
@@ -609,6 +610,7 @@ public actor Agent {
         guard let path = configuration.metricsFile else { return }
         do {
             try MetricsTextfile(path: path).write(runtime)
+            if metricsWriteFailed { logger.notice("the metrics textfile is written again: \(path)") }
             metricsWriteFailed = false
         } catch {
             if !metricsWriteFailed { logger.warning("cannot write the metrics textfile: \(error)") }

@@ -3,6 +3,7 @@ import HostUpAPI
 import Logging
 import Netlink
 import Reconciliation
+import Synchronization
 import Testing
 
 @testable import RoutingAgent
@@ -280,6 +281,33 @@ private struct Exposition {
         text = Exposition(try FileIO.read(path))
         #expect(text.samples["hostup_routed_errors_total{code=\"kernel\"}"] == 1)
         #expect(text.samples["hostup_routed_steps_total"] == 2)
+    }
+
+    /// A metrics directory that goes and comes back: one warning when writing starts to fail, one notice when it
+    /// works again, and a warning again when it fails again (not folded into the first one).
+    @Test func aWriteFailureAndItsRecoveryAreEachLoggedOnce() async throws {
+        let handler = RecordingLogHandler()
+        let metricsDirectory = directory + "/metrics"
+        var configuration = AgentConfiguration(vpsID: selfID, stateDirectory: directory)
+        configuration.metricsFileSetting = metricsDirectory + "/hostup-routed.prom"
+        let agent = try Agent(
+            configuration: configuration, client: nil, kernel: SysctlKernel(), store: StateStore(directory: directory),
+            logger: Logger(label: "test", factory: { _ in handler }), localAddresses: { .init(ipv6: [], ipv4: []) },
+            networkdLinks: directory + "/netif", runtimeStore: RuntimeStatusStore(directory: directory + "/run"))
+        let failure = HostUpAPIError(code: .transport, message: "connection refused")
+        func lines() -> [String] {
+            handler.entries.withLock { $0 }.map(\.message).filter { $0.contains("metrics textfile") }
+        }
+        await agent.markFailed(failure)
+        await agent.markFailed(failure)
+        #expect(lines().count == 1 && lines()[0].hasPrefix("cannot write the metrics textfile"), "\(lines())")
+        try FileIO.makeDirectory(metricsDirectory)
+        await agent.markFailed(failure)
+        await agent.markFailed(failure)
+        #expect(lines().count == 2 && lines()[1] == "the metrics textfile is written again: \(metricsDirectory)/hostup-routed.prom")
+        try FileManager.default.removeItem(atPath: metricsDirectory)
+        await agent.markFailed(failure)
+        #expect(lines().count == 3 && lines()[2].hasPrefix("cannot write the metrics textfile"))
     }
 
     /// The text passes the Prometheus text-format parser of the `prometheus_client` Python package (Debian's
