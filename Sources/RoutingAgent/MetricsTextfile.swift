@@ -12,7 +12,9 @@ import Prometheus
 /// its own user, can read it. Samples carry no timestamps: node_exporter refuses a textfile whose samples have
 /// them. The text is made by swift-prometheus's `PrometheusCollectorRegistry`, not by hand.
 ///
-/// Series (counters are this daemon run's, from zero at its start; `steps_total` counts since boot):
+/// Series (counters are this daemon run's, from zero at its start; `steps_total` counts since the runtime status
+/// was started: boot, for the package's `/run/hostup-routed`, a tmpfs; a `state_dir` of one's own keeps it in
+/// `<state_dir>/run`, across reboots too):
 /// - `hostup_routed_routes{state}` gauge: routes by ``StatusReport/RouteState`` (``RuntimeStatus/routeTally``):
 ///   `refused`, `kernel-error`, `conflict`, `binding-problem`, `deferred`, `pending`, `applied`. Absent before the
 ///   first reconcile.
@@ -94,7 +96,7 @@ public struct MetricsTextfile: Sendable {
             registry.makeGauge(descriptor: descriptor("last_step_timestamp", "seconds", help))
                 .set(lastStepEnd.timeIntervalSince1970)
         }
-        count("steps", status.steps, help: "Steps (fetch and reconcile) ended since boot, successful or not.")
+        count("steps", status.steps, help: "Steps (fetch and reconcile) ended since the runtime status was started (boot, for the package's /run/hostup-routed), successful or not.")
         let counters = status.counters
         for code in RuntimeStatus.Failure.Code.allCases {
             count(
