@@ -96,7 +96,10 @@ public struct MetricsTextfile: Sendable {
             registry.makeGauge(descriptor: descriptor("last_step_timestamp", "seconds", help))
                 .set(lastStepEnd.timeIntervalSince1970)
         }
-        count("steps", status.steps, help: "Steps (fetch and reconcile) ended since the runtime status was started (boot, for the package's /run/hostup-routed), successful or not.")
+        count(
+            "steps", status.steps,
+            help: "Steps (fetch and reconcile) ended since the runtime status was started (boot, for the package's "
+                + "/run/hostup-routed), successful or not.")
         let counters = status.counters
         for code in RuntimeStatus.Failure.Code.allCases {
             count(
