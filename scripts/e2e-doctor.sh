@@ -283,6 +283,20 @@ case_drop_rules_nft() {
 
 # The prefix unreachable while every object is held: a route made by hand for P2 with a lower metric sends its
 # traffic back out the uplink; br0 down drops br0's routes. Each mended: healthy again.
+# A stateful firewall (policy drop, replies by conntrack, new connections from the uplink to br0): reachable, so
+# healthy; without its routed accept, the conntrack rule alone lets nothing in: unreachable, a finding.
+case_stateful_nft() {
+    hr_in "$HR_VPS" sh -c "nft add table inet hostup_test && nft 'add chain inet hostup_test forward { type filter hook forward priority 0; policy drop; }' && nft add rule inet hostup_test forward ct state established,related accept && nft add rule inet hostup_test forward iifname eth0 oifname br0 accept" ||
+        { problem "cannot make the stateful ruleset"; return 1; }
+    container_reachable || problem "the container is unreachable through the stateful ruleset"
+    expect_healthy "a stateful ruleset that lets the routed traffic in"
+    hr_in "$HR_VPS" sh -c "nft flush chain inet hostup_test forward && nft add rule inet hostup_test forward ct state established,related accept"
+    ! container_reachable || problem "the container is reachable with only the conntrack rule (the fault is not real)"
+    expect_finding forward-policy "no rules accept all traffic to and from br0"
+    hr_in "$HR_VPS" nft delete table inet hostup_test
+    [ -z "$WHY" ]
+}
+
 case_shadowed_or_down() {
     ip -n "$HR_VPS" -6 route add "$P2" via "$HR_ROUTER_ADDR" dev eth0 metric 100 proto static ||
         { problem "cannot add the shadowing route"; return 1; }
@@ -520,6 +534,7 @@ run_case "FORWARD drop through ip6tables-legacy" case_drop_iptables_legacy
 run_case "FORWARD drop through nft (inet table)" case_drop_nft
 run_case "FORWARD rules, not the policy, drop br0's traffic: ip6tables-nft (after a DOCKER-USER jump)" case_drop_rules_iptables_nft
 run_case "FORWARD rules, not the policy, drop br0's traffic: nft (a set, reject)" case_drop_rules_nft
+run_case "a stateful nft ruleset (conntrack replies, uplink to br0 accepted) is healthy; conntrack alone is not" case_stateful_nft
 run_case "a route made by hand shadows P2 (lower metric, out the uplink); br0 down" case_shadowed_or_down
 run_case "dadfailed: the container holds the vps's br0 address" case_dadfailed
 run_case "nextHop on br0 instead of the uplink" case_next_hop_not_on_uplink

@@ -159,13 +159,9 @@ package enum FileIO {
         package var inode: UInt64
         /// In bytes.
         package var size: Int64
-        /// The modification time, seconds and nanoseconds since the epoch.
-        package var modified: (seconds: Int64, nanoseconds: Int64)
-
-        package static func == (a: Self, b: Self) -> Bool {
-            a.mode == b.mode && a.device == b.device && a.inode == b.inode && a.size == b.size
-                && a.modified == b.modified
-        }
+        /// The modification time (`st_mtim`) as its bytes: only compared, and a `timespec`'s fields are declared by
+        /// more than one C module (which one a build picks varies, and MemberImportVisibility then refuses them).
+        package var modified: [UInt8]
     }
 
     /// lstat(2) of `path`; `nil` when there is nothing under the name (or it cannot be looked at).
@@ -174,7 +170,7 @@ package enum FileIO {
         guard lstat(path, &info) == 0 else { return nil }
         return LinkStatus(
             mode: UInt32(info.st_mode), device: UInt64(info.st_dev), inode: UInt64(info.st_ino), size: Int64(info.st_size),
-            modified: (Int64(info.st_mtim.tv_sec), Int64(info.st_mtim.tv_nsec)))
+            modified: withUnsafeBytes(of: info.st_mtim) { Array($0) })
     }
 }
 

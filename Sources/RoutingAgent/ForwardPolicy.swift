@@ -10,8 +10,9 @@ import FoundationEssentials
 /// interface, and for its answers, the other way. The first rule that matches all of that traffic decides: its
 /// verdict `accept`, or `drop` / `reject`; a jump or goto to a chain walks that chain; when nothing decides, the base
 /// chain's policy does. A rule matches all of it when its only matches are on the two interfaces (`-i eth0 -o br0`,
-/// `oifname "br0"`, a wildcard `br+` / `"br*"`, a set, `!` / `!=`) or it has none. A rule restricted further
-/// (`--ctstate RELATED,ESTABLISHED` lets only answers through, `-p tcp`, a source address) decides nothing: such a
+/// `oifname "br0"`, a wildcard `br+` / `"br*"`, a set, a verdict map, `!` / `!=`) or it has none; a conntrack
+/// state with `established` matches all of the replies (a stateful firewall accepts them so), not the routed
+/// traffic. A rule restricted further (`-p tcp`, a source address, `--ctstate INVALID`) decides nothing: such a
 /// setup is judged by its other rules and its policy.
 public enum ForwardPolicy {
     /// A forward-hook chain that drops the forwarded traffic of some interfaces: by its policy, or by a rule.
@@ -143,15 +144,42 @@ public enum ForwardPolicy {
         }
 
         var interfaceMatches: [InterfaceMatch] = []
-        /// Some other match (a protocol, an address, a conntrack state, something not understood).
+        /// Some other match (a protocol, an address, a conntrack state without `established`, something not
+        /// understood).
         var restricted = false
+        /// A conntrack state match with `established` (and not `new`): all of the replies, none of the new routed
+        /// connections.
+        var repliesOnly = false
         var verdict = Verdict.none
+        /// An nftables verdict map on an interface (`oifname vmap { "br0" : accept }`): the verdict by name.
+        var verdictMap: (direction: Direction, entries: [(pattern: String, verdict: Verdict)])?
         /// The rule as the tool prints it.
         var text: String
 
-        /// Whether the rule matches every packet that came in on `input` and leaves through `output`.
-        func matchesAll(input: String, output: String) -> Bool {
-            !restricted && interfaceMatches.allSatisfy { $0.matches($0.direction == .output ? output : input) }
+        static func == (a: Self, b: Self) -> Bool {
+            a.text == b.text && a.verdict == b.verdict && a.interfaceMatches == b.interfaceMatches
+                && a.restricted == b.restricted && a.repliesOnly == b.repliesOnly
+        }
+
+        /// The rule's verdict for every packet that came in on `input` and leaves through `output` (`replies`: the
+        /// answers of connections made from outside, conntrack's `established`); `nil` when it does not match all
+        /// of them.
+        func decision(input: String, output: String, replies: Bool) -> Verdict? {
+            guard !restricted, !repliesOnly || replies,
+                interfaceMatches.allSatisfy({ $0.matches($0.direction == .output ? output : input) })
+            else { return nil }
+            guard let verdictMap else { return verdict }
+            let name = verdictMap.direction == .output ? output : input
+            return verdictMap.entries.first {
+                InterfaceMatch(direction: verdictMap.direction, patterns: [$0.pattern], negated: false).matches(name)
+            }?.verdict
+        }
+
+        /// A conntrack state list (`ESTABLISHED,RELATED`, `{ established, related }`) as the walk sees it.
+        mutating func conntrackStates(_ states: [String]) {
+            let states = Set(states.map { $0.lowercased() })
+            if states.isSuperset(of: ["new", "established"]) { return }  // every packet of a connection
+            if states.contains("established") { repliesOnly = true } else { restricted = true }
         }
     }
 
@@ -171,26 +199,28 @@ public enum ForwardPolicy {
 
         /// The walk of `chain` for the packets from `input` to `output`; chains nested deeper than 16 decide
         /// nothing (a loop cannot hang it).
-        func walk(_ chain: String, input: String, output: String, depth: Int = 0) -> Outcome {
+        func walk(_ chain: String, input: String, output: String, replies: Bool, depth: Int = 0) -> Outcome {
             guard depth < 16 else { return .undecided }
-            for rule in rules[chain] ?? [] where rule.matchesAll(input: input, output: output) {
-                switch rule.verdict {
-                case .accept: return .accepted
-                case .drop: return .dropped(rule: rule.text)
-                case .jump(let target):
-                    let outcome = walk(target, input: input, output: output, depth: depth + 1)
+            for rule in rules[chain] ?? [] {
+                switch rule.decision(input: input, output: output, replies: replies) {
+                case .accept?: return .accepted
+                case .drop?: return .dropped(rule: rule.text)
+                case .jump(let target)?:
+                    let outcome = walk(target, input: input, output: output, replies: replies, depth: depth + 1)
                     if outcome != .undecided { return outcome }
-                case .goto(let target): return walk(target, input: input, output: output, depth: depth + 1)
-                case .return: return .undecided
-                case .none: continue
+                case .goto(let target)?:
+                    return walk(target, input: input, output: output, replies: replies, depth: depth + 1)
+                case .return?: return .undecided
+                case .none?, nil: continue
                 }
             }
             return .undecided
         }
 
-        /// Whether the packets from `input` to `output` are dropped, and by which rule (`nil`: the policy).
-        func dropped(input: String, output: String) -> (dropped: Bool, rule: String?) {
-            switch walk(base, input: input, output: output) {
+        /// Whether the packets from `input` to `output` (`replies`: the answers) are dropped, and by which rule
+        /// (`nil`: the policy).
+        func dropped(input: String, output: String, replies: Bool) -> (dropped: Bool, rule: String?) {
+            switch walk(base, input: input, output: output, replies: replies) {
             case .accepted: (false, nil)
             case .dropped(let rule): (true, rule)
             case .undecided: (policyDrops, nil)
@@ -203,8 +233,8 @@ public enum ForwardPolicy {
             let uplink = uplink ?? ""
             var drops: [Drop] = []
             for interface in interfaces {
-                let routed = dropped(input: uplink, output: interface)
-                let answers = dropped(input: interface, output: uplink)
+                let routed = dropped(input: uplink, output: interface, replies: false)
+                let answers = dropped(input: interface, output: uplink, replies: true)
                 guard routed.dropped || answers.dropped else { continue }
                 let rule = routed.dropped ? routed.rule : answers.rule
                 if let index = drops.firstIndex(where: { $0.rule == rule }) {
@@ -243,6 +273,15 @@ extension ForwardPolicy.Rule {
             case "-m" where value == "comment":
                 index += 2
                 if index < words.endIndex, words[index] == "--comment" { index += 2 }
+            case "-m" where value == "conntrack" || value == "state":
+                index += 2
+                let option = value == "state" ? "--state" : "--ctstate"
+                if index + 1 < words.endIndex, words[index] == option, !negated {
+                    conntrackStates(words[index + 1].split(separator: ",").map(String.init))
+                    index += 2
+                } else {
+                    restricted = true
+                }
             case "-j", "--jump", "-g", "--goto":
                 let goto = word == "-g" || word == "--goto"
                 switch value {
@@ -323,17 +362,31 @@ extension ForwardPolicy {
                 if let match = statement["match"] {
                     let key = match["left"]?["meta"]?["key"]?.string
                     let op = match["op"]?.string ?? "=="
-                    let names = match["right"]?.string.map { [$0] } ?? match["right"]?["set"]?.strings
-                    if let key, key == "oifname" || key == "iifname", op == "==" || op == "!=", let names {
-                        rule.interfaceMatches.append(
-                            .init(direction: key == "oifname" ? .output : .input, patterns: names, negated: op == "!="))
+                    let names = match["right"]?.strings
+                    if let key, let direction = Self.direction(of: key), op == "==" || op == "!=", let names {
+                        rule.interfaceMatches.append(.init(direction: direction, patterns: names, negated: op == "!="))
                         let quoted = names.map { "\"\($0)\"" }
                         words.append(
                             key + (op == "!=" ? " != " : " ") + (quoted.count == 1 ? quoted[0] : "{ \(quoted.joined(separator: ", ")) }"))
+                    } else if match["left"]?["ct"]?["key"]?.string == "state", op == "in" || op == "==",
+                        let states = match["right"]?.strings
+                    {
+                        rule.conntrackStates(states)
+                        words.append("ct state { \(states.joined(separator: ", ")) }")
                     } else {
                         rule.restricted = true
                         words.append("…")
                     }
+                } else if let map = statement["vmap"], let key = map["key"]?["meta"]?["key"]?.string,
+                    let direction = Self.direction(of: key), case .array(let elements)? = map["data"]?["set"]
+                {
+                    var entries: [(pattern: String, verdict: Rule.Verdict)] = []
+                    for case .array(let pair) in elements where pair.count == 2 {
+                        guard let name = pair[0].string else { continue }
+                        entries.append((name, Self.verdict(pair[1])))
+                    }
+                    rule.verdictMap = (direction, entries)
+                    words.append("\(key) vmap { \(entries.map { "\"\($0.pattern)\" : \($0.verdict)" }.joined(separator: ", ")) }")
                 } else if statement["accept"] != nil {
                     rule.verdict = .accept
                     words.append("accept")
@@ -356,6 +409,26 @@ extension ForwardPolicy {
             }
             rule.text = words.joined(separator: " ")
             return rule
+        }
+
+        /// `oifname`/`oif` look at the output interface, `iifname`/`iif` at the input one (the JSON names the
+        /// interface either way).
+        static func direction(of key: String) -> Direction? {
+            switch key {
+            case "oifname", "oif": .output
+            case "iifname", "iif": .input
+            default: nil
+            }
+        }
+
+        /// A verdict as a map's value: `{"accept": null}`, `{"jump": {"target": "x"}}`, ...
+        static func verdict(_ value: NFTValue) -> Rule.Verdict {
+            if value["accept"] != nil { return .accept }
+            if value["drop"] != nil || value["reject"] != nil { return .drop }
+            if let target = value["jump"]?["target"]?.string { return .jump(target) }
+            if let target = value["goto"]?["target"]?.string { return .goto(target) }
+            if value["return"] != nil { return .return }
+            return .none
         }
     }
 
@@ -389,8 +462,10 @@ extension ForwardPolicy {
             return nil
         }
 
-        /// An array of strings (a set's elements).
+        /// A string, or the strings of an array or of a set (`{"set": [...]}`).
         var strings: [String]? {
+            if let string { return [string] }
+            if let set = self["set"] { return set.strings }
             guard case .array(let values) = self else { return nil }
             let strings = values.compactMap(\.string)
             return strings.count == values.count ? strings : nil

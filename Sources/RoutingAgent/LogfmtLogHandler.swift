@@ -57,8 +57,14 @@ public struct LogfmtLogHandler: LogHandler {
         return "\"\(escaped)\""
     }
 
+    /// C0, DEL and C1, and the format characters that rearrange or break what follows them on a terminal: the
+    /// bidirectional marks, embeddings, overrides and isolates (U+200E, U+200F, U+202A–U+202E, U+2066–U+2069;
+    /// Unicode's UAX #9) and the line and paragraph separators (U+2028, U+2029).
     fileprivate static func isControl(_ scalar: Unicode.Scalar) -> Bool {
-        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
+        switch scalar.value {
+        case 0..<0x20, 0x7F...0x9F, 0x200E, 0x200F, 0x2028...0x202E, 0x2066...0x2069: true
+        default: false
+        }
     }
 }
 
@@ -88,7 +94,7 @@ extension String {
         for scalar in unicodeScalars {
             if scalar != "\n", scalar != "\t", LogfmtLogHandler.isControl(scalar) {
                 let hex = String(scalar.value, radix: 16)
-                escaped += "\\x" + (hex.count == 1 ? "0" : "") + hex
+                escaped += scalar.value > 0xFF ? "\\u{\(hex)}" : "\\x" + (hex.count == 1 ? "0" : "") + hex
             } else {
                 escaped.unicodeScalars.append(scalar)
             }

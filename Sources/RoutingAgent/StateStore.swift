@@ -27,7 +27,9 @@ public struct StateStore: Sendable {
         } catch let error where error.isNotFound {
             return PersistedState()
         } catch {
-            throw Error(description: "cannot read \(path): \(error)", permissionDenied: [EACCES, EPERM].contains(error.errno))
+            throw Error(
+                description: "cannot read \(path): \(error)",
+                permissionDenied: error.errno == EACCES && error.detail == nil && geteuid() != 0)
         }
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
@@ -91,7 +93,8 @@ public struct StateStore: Sendable {
     /// A state file that cannot be read, decoded or written.
     public struct Error: Swift.Error, Sendable, CustomStringConvertible {
         public var description: String
-        /// The file exists but this user may not read it (EACCES, EPERM): the file is fine, the user is not root.
+        /// The file exists but this user, not root, may not read it (EACCES): the file is fine, the user is not root.
+        /// A file refused for its owner, links or type is not this.
         public var permissionDenied = false
     }
 }

@@ -37,7 +37,7 @@ extension StatusReport {
         lines.append("routes:     " + (summary.routes == 0 ? "(none)" : stateCounts))
         for route in routes {
             var line = "  \(route.prefix)  \(route.id)"
-            if let label = route.label { line += "  \"\(label)\"" }
+            if let label = route.label { line += "  \"\(label.replacing("\\", with: "\\\\").replacing("\"", with: "\\\""))\"" }
             line += "  " + (route.applied ? "applied" : route.state.rawValue.uppercased().split(separator: "-").joined(separator: " "))
             if let since = route.awaitingRemovalSince { line += "  (no longer listed since \(since))" }
             lines.append(line)

@@ -197,4 +197,47 @@ import Testing
             interfaces: ["br0"], uplink: "eth0")
         #expect(established.isEmpty, "a conntrack match decides nothing")
     }
+
+    /// A stateful firewall: policy drop, the replies accepted by conntrack (`established`), new connections from the
+    /// uplink to the bridge accepted. Traffic flows, and so no problem is reported; without the routed accept, the
+    /// conntrack rule alone lets no new connection in.
+    @Test func aStatefulFirewallIsJudgedByItsConntrackRule() throws {
+        let stateful = Self.save(
+            policy: "DROP", "-A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT",
+            "-A FORWARD -i eth0 -o br0 -j ACCEPT")
+        #expect(Self.drops(stateful).isEmpty)
+        let oldStyle = Self.save(policy: "DROP", "-A FORWARD -m state --state ESTABLISHED -j ACCEPT", "-A FORWARD -i eth0 -o br0 -j ACCEPT")
+        #expect(Self.drops(oldStyle).isEmpty)
+        #expect(Self.drops(Self.save(policy: "DROP", "-A FORWARD -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT")) == Self.drop())
+        // INVALID is not the replies: nothing decided, the policy drops them.
+        #expect(Self.drops(Self.save(policy: "DROP", "-A FORWARD -m conntrack --ctstate INVALID -j ACCEPT", "-A FORWARD -i eth0 -o br0 -j ACCEPT")) == Self.drop())
+        // NEW and ESTABLISHED together: every packet of a connection.
+        #expect(Self.drops(Self.save(policy: "DROP", "-A FORWARD -m conntrack --ctstate NEW,ESTABLISHED -j ACCEPT")).isEmpty)
+
+        let ct = #"{"match": {"op": "in", "left": {"ct": {"key": "state"}}, "right": {"set": ["established", "related"]}}}"#
+        let pair = #"{"match": {"op": "==", "left": {"meta": {"key": "iifname"}}, "right": "eth0"}}, "# + Self.oifBr0
+        let nft = try ForwardPolicy.nftablesDrops(
+            json: Self.nft(policy: "drop", [Self.nftRule(ct + #", {"accept": null}"#), Self.nftRule(pair + #", {"accept": null}"#)]),
+            interfaces: ["br0"], uplink: "eth0")
+        #expect(nft.isEmpty)
+    }
+
+    /// nftables forms: a verdict map on the interface, and `oif`/`iif` (by index; the JSON names the interface).
+    @Test func nftablesVerdictMapsAndIndexMatchesAreRead() throws {
+        func vmap(_ key: String, _ verdict: String) -> String {
+            #"{"vmap": {"key": {"meta": {"key": "\#(key)"}}, "data": {"set": [["br0", {"\#(verdict)": null}], ["docker0", {"drop": null}]]}}}"#
+        }
+        let accepted = try ForwardPolicy.nftablesDrops(
+            json: Self.nft(policy: "drop", [Self.nftRule(vmap("oifname", "accept")), Self.nftRule(vmap("iifname", "accept"))]),
+            interfaces: ["br0", "br1"], uplink: "eth0")
+        #expect(accepted == [ForwardPolicy.Drop(chain: "nft inet t forward", interfaces: ["br1"])])
+        let dropped = try ForwardPolicy.nftablesDrops(
+            json: Self.nft([Self.nftRule(vmap("oifname", "drop"))]), interfaces: ["br0"], uplink: "eth0")
+        #expect(dropped.first?.rule == #"oifname vmap { "br0" : drop, "docker0" : drop }"#)
+        let oif = #"{"match": {"op": "==", "left": {"meta": {"key": "oif"}}, "right": "br0"}}, {"accept": null}"#
+        let iif = #"{"match": {"op": "==", "left": {"meta": {"key": "iif"}}, "right": "br0"}}, {"accept": null}"#
+        let byIndex = try ForwardPolicy.nftablesDrops(
+            json: Self.nft(policy: "drop", [Self.nftRule(oif), Self.nftRule(iif)]), interfaces: ["br0"], uplink: "eth0")
+        #expect(byIndex.isEmpty)
+    }
 }

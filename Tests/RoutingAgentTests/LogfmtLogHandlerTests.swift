@@ -18,5 +18,9 @@ import Testing
         #expect("route \u{1B}]0;owned\u{07} label".terminalSafe == "route \\x1b]0;owned\\x07 label")
         #expect("two\nlines\tand a tab".terminalSafe == "two\nlines\tand a tab")
         #expect("csi\u{9B}2J del\u{7F}".terminalSafe == "csi\\x9b2J del\\x7f")
+        // Bidirectional overrides and isolates reorder what follows; U+2028/U+2029 break the line on some terminals.
+        #expect("web\u{202E}cba\u{2066}x\u{2069}\u{200F}".terminalSafe == "web\\u{202e}cba\\u{2066}x\\u{2069}\\u{200f}")
+        #expect("a\u{2028}b\u{2029}c".terminalSafe == "a\\u{2028}b\\u{2029}c")
+        #expect("ok: ünïcode 🙂 stays".terminalSafe == "ok: ünïcode 🙂 stays")
     }
 }

@@ -82,7 +82,15 @@ import Testing
         await absorb([route("r1", "2001:db8:1000:10::/64", label: forged)], into: agent)
         let lines = try await report(agent).lines(now: Date())
         #expect(!lines.contains { $0.contains("\n") || $0.hasPrefix("  2001:db8:1000:99::/64") })
-        #expect(lines.contains { $0.hasPrefix("  2001:db8:1000:10::/64  r1  \"x\"\\x0a  2001:db8:1000:99::/64") }, "\(lines)")
+        #expect(lines.contains { $0.hasPrefix("  2001:db8:1000:10::/64  r1  \"x\\\"\\x0a  2001:db8:1000:99::/64") }, "\(lines)")
+    }
+
+    /// A `"` inside a label cannot end the quoted label early and pose as the route's state.
+    @Test func aQuoteInALabelIsEscaped() async throws {
+        let agent = try makeAgent(bindings: [Binding(match: "*", mode: .anyip)])
+        await absorb([route("r1", "2001:db8:1000:10::/64", label: #"web"  applied \"#)], into: agent)
+        let lines = try await report(agent).lines(now: Date())
+        #expect(lines.contains(#"  2001:db8:1000:10::/64  r1  "web\"  applied \\"  PENDING"#), "\(lines)")
     }
 
     /// A binding problem names the binding as everything else does: `bindings[1]` is the config's second entry.
