@@ -217,7 +217,7 @@ public struct Doctor: Sendable {
                 }
             }
         }
-        routes.findings += DoctorChecks.shadowed(desired: desired, facts: facts)
+        routes.findings += DoctorChecks.shadowed(desired: desired, facts: facts, uplink: uplink)
         if let stateUnreadable { routes.findings.insert(stateUnreadable, at: 0) }
         record(.routes, routes)
 

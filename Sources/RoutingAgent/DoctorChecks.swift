@@ -162,6 +162,11 @@ public enum DoctorChecks {
     /// The uplink exists, is up, and has an IPv6 default route; the detail says where that route came from.
     public static func uplink(_ uplink: String?, facts: HostFacts) -> Outcome {
         guard let uplink else {
+            // An MTU below 1280 takes IPv6, and so the default route, off a link: name it, it is the cause.
+            let tooSmall = facts.observed.links.filter { !$0.isLoopback && mtuBelowIPv6Minimum($0.name, facts: facts) != nil }
+            if let link = tooSmall.first, let mtu = mtuBelowIPv6Minimum(link.name, facts: facts) {
+                return (nil, [mtuFinding(.uplink, link.name, mtu: mtu)])
+            }
             return (
                 nil,
                 [
@@ -181,6 +186,9 @@ public enum DoctorChecks {
                         remedy: "set uplink in the config to the interface of the IPv6 default route (ip -6 route show default)")
                 ]
             )
+        }
+        if let mtu = mtuBelowIPv6Minimum(uplink, facts: facts) {
+            return (nil, [mtuFinding(.uplink, uplink, mtu: mtu)])
         }
         var findings: [DoctorFinding] = []
         if !link.isUp {
@@ -241,6 +249,9 @@ public enum DoctorChecks {
     /// not `dadfailed`).
     public static func nextHop(_ nextHop: String?, uplink: String?, facts: HostFacts) -> Outcome {
         guard let nextHop else { return ("the destination has no nextHop", []) }
+        if let uplink, mtuBelowIPv6Minimum(uplink, facts: facts) != nil {
+            return ("not judged: the uplink has no IPv6 (its MTU, under uplink)", [])
+        }
         guard let address = try? IPv6Address(nextHop) else {
             return (nil, [DoctorFinding(.nextHop, .problem, subject: nextHop, "the API's nextHop is not an IPv6 address")])
         }
@@ -288,12 +299,8 @@ public enum DoctorChecks {
                         remedy: "create \(interface), or fix interface in the config's [[bindings]]"))
                 continue
             }
-            if facts.disableIPv6[interface] == nil, let mtu = facts.mtu[interface], mtu < minimumIPv6MTU {
-                findings.append(
-                    DoctorFinding(
-                        .bindings, .problem, subject: interface,
-                        "the MTU \(mtu) is below IPv6's minimum of \(minimumIPv6MTU) (RFC 8200, section 5): the kernel turned IPv6 off on the interface and refuses its addresses and routes",
-                        remedy: "ip link set \(interface) mtu \(minimumIPv6MTU) (or more)"))
+            if let mtu = mtuBelowIPv6Minimum(interface, facts: facts) {
+                findings.append(mtuFinding(.bindings, interface, mtu: mtu))
             } else if facts.disableIPv6[interface] ?? 1 != 0 {
                 findings.append(
                     DoctorFinding(
@@ -426,7 +433,10 @@ public enum DoctorChecks {
     /// (`route` mode; the kernel's default IPv6 metric 1024 when it sets none) or the prefix route the kernel makes
     /// for an address (`address` mode, metric 256). Traffic for the prefix then goes elsewhere, back out the uplink
     /// say, while `status` shows every object held.
-    public static func shadowed(desired: DesiredState, facts: HostFacts) -> [DoctorFinding] {
+    ///
+    /// A route made by someone else for a part of a routed prefix (a longer prefix inside it) out through the
+    /// `uplink` is reported too: that part's traffic goes back to the provider, who routes it here again.
+    public static func shadowed(desired: DesiredState, facts: HostFacts, uplink: String? = nil) -> [DoctorFinding] {
         let observed = facts.observed
         var paths: [(prefix: IPv6Prefix, interface: String, metric: UInt32)] = []
         for wanted in desired.routes where wanted.table == .main && wanted.type == .unicast {
@@ -438,6 +448,26 @@ public enum DoctorChecks {
             }
         }
         var findings: [DoctorFinding] = []
+        func text(_ route: Netlink.Route) -> String {
+            let name = route.outputInterface.flatMap { observed.link(index: $0)?.name }
+            return "\(route.type == .unicast ? "" : "\(route.type) ")\(route.destination)"
+                + (route.gateway.map { " via \($0)" } ?? "") + (name.map { " dev \($0)" } ?? "")
+                + " proto \(route.routeProtocol) metric \(route.metric ?? 1024)"
+        }
+        let uplinkIndex = uplink.flatMap { observed.link(named: $0)?.ifindex }
+        for prefix in Set(paths.map(\.prefix)).sorted() {
+            for route in observed.routes
+            where route.table == .main && route.type == .unicast && route.routeProtocol != .hostup
+                && route.destination.length > prefix.length && prefix.contains(route.destination)
+                && uplinkIndex != nil && route.outputInterface == uplinkIndex
+            {
+                findings.append(
+                    DoctorFinding(
+                        .routes, .problem, subject: "\(prefix)",
+                        "a route made by someone else for a part of it, \(text(route)), sends that part back out through the uplink \(uplink ?? ""): the provider routes it here again, so it is unreachable",
+                        remedy: "if it is not meant: ip -6 route del \(text(route))"))
+            }
+        }
         for path in paths {
             let ifindex = observed.link(named: path.interface)?.ifindex
             for route in observed.routes
@@ -446,15 +476,11 @@ public enum DoctorChecks {
                 && (route.type != .unicast || route.outputInterface != ifindex || route.gateway != nil)
             {
                 let name = route.outputInterface.flatMap { observed.link(index: $0)?.name }
-                let text =
-                    "\(route.type == .unicast ? "" : "\(route.type) ")\(route.destination)"
-                    + (route.gateway.map { " via \($0)" } ?? "") + (name.map { " dev \($0)" } ?? "")
-                    + " proto \(route.routeProtocol) metric \(route.metric ?? 1024)"
                 findings.append(
                     DoctorFinding(
                         .routes, .problem, subject: "\(path.prefix)",
-                        "a route made by someone else, \(text), is preferred to the agent's path through \(path.interface) (metric \(path.metric)): traffic for the prefix goes \(name.map { "out through \($0)" } ?? "nowhere") instead",
-                        remedy: "if it is not meant: ip -6 route del \(text)"))
+                        "a route made by someone else, \(text(route)), is preferred to the agent's path through \(path.interface) (metric \(path.metric)): traffic for the prefix goes \(name.map { "out through \($0)" } ?? "nowhere") instead",
+                        remedy: "if it is not meant: ip -6 route del \(text(route))"))
             }
         }
         return findings
@@ -499,6 +525,20 @@ public enum DoctorChecks {
 
     /// The smallest MTU IPv6 runs on, in bytes (RFC 8200, section 5); below it Linux removes IPv6 from the link.
     static let minimumIPv6MTU = 1280
+
+    /// The MTU of `interface` when it is below ``minimumIPv6MTU`` and the link has no IPv6 for it; else `nil`.
+    static func mtuBelowIPv6Minimum(_ interface: String, facts: HostFacts) -> Int? {
+        guard facts.disableIPv6[interface] == nil, let mtu = facts.mtu[interface], mtu < minimumIPv6MTU else { return nil }
+        return mtu
+    }
+
+    /// The finding for a link whose MTU took IPv6 off it: the MTU is the cause and the remedy.
+    static func mtuFinding(_ check: DoctorCheck, _ interface: String, mtu: Int) -> DoctorFinding {
+        DoctorFinding(
+            check, .problem, subject: interface,
+            "the MTU \(mtu) is below IPv6's minimum of \(minimumIPv6MTU) (RFC 8200, section 5): the kernel turned IPv6 off on the interface and refuses its addresses and routes",
+            remedy: "ip link set \(interface) mtu \(minimumIPv6MTU) (or more)")
+    }
 
     // MARK: Firewall
 

@@ -108,6 +108,22 @@ import Testing
         #expect(DoctorChecks.bindings([binding], facts: facts).findings.first?.message.contains("does not exist") == true)
     }
 
+    /// The uplink's MTU below 1280: IPv6, its default route and the nextHop are gone; the MTU is named as the cause,
+    /// known uplink or not, and the nextHop is not blamed.
+    @Test func anUplinkMTUBelow1280IsTheCause() {
+        var facts = Self.healthy()
+        facts.disableIPv6["eth0"] = nil
+        facts.mtu["eth0"] = 1200
+        facts.observed.routes = []
+        facts.observed.addresses = []
+        for uplink in ["eth0", nil] as [String?] {
+            let found = DoctorChecks.uplink(uplink, facts: facts).findings
+            #expect(found.map(\.subject) == ["eth0"])
+            #expect(found.first?.remedy == "ip link set eth0 mtu 1280 (or more)")
+        }
+        #expect(DoctorChecks.nextHop("2001:db8::10", uplink: "eth0", facts: facts).findings.isEmpty)
+    }
+
     /// A bound interface that is down: a problem when the routes' objects are on it (the kernel dropped its routes),
     /// a warning otherwise.
     @Test func aDownInterfaceTheRoutesUseIsAProblem() {
@@ -146,6 +162,15 @@ import Testing
         specific.destination = try IPv6Prefix("2001:db8:1000:10:1::/80")
         facts.observed.routes[1] = specific
         #expect(DoctorChecks.shadowed(desired: route, facts: facts).isEmpty, "routes inside the prefix are the admin's own")
+        // Inside the prefix, out through the uplink: that part goes back to the provider (a loop), a problem; to
+        // another interface of the VPS, the admin's own subnetting.
+        #expect(DoctorChecks.shadowed(desired: route, facts: facts, uplink: "eth0").map(\.message) == [
+            "a route made by someone else for a part of it, 2001:db8:1000:10:1::/80 via 2001:db8::1 dev eth0 proto static metric 100, sends that part back out through the uplink eth0: the provider routes it here again, so it is unreachable"
+        ])
+        specific.outputInterface = 3
+        specific.gateway = nil
+        facts.observed.routes[1] = specific
+        #expect(DoctorChecks.shadowed(desired: route, facts: facts, uplink: "eth0").isEmpty)
         var ours = hand
         ours.routeProtocol = .hostup
         facts.observed.routes[1] = ours
