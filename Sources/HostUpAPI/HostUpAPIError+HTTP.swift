@@ -38,9 +38,12 @@ extension HostUpAPIError {
                 : "the request conflicts with the current state (a pool can be released only once it has no routes)"
         case 429:
             code = .rateLimited
-            retryAfter = Self.retryAfter(response.headers.first(name: "Retry-After"), now: Date())
+            let sent = Self.retryAfterSeconds(response.headers.first(name: "Retry-After"), now: Date())
+            let cap = Self.maximumRetryAfter.components.seconds
+            retryAfter = sent.map { .seconds(min($0, cap)) }
             rateLimitReset = response.headers.first(name: "X-RateLimit-Reset")
-            meaning = "rate limited; " + (retryAfter.map { "retry after \($0.components.seconds) s" } ?? "retry later")
+            // The server's figure, and the agent's cap when it is lower: the user learns both.
+            meaning = "rate limited; " + (sent.map { "retry after \($0) s" + ($0 > cap ? " (the agent waits at most \(cap) s)" : "") } ?? "retry later")
         case 500..<600:
             code = .httpStatus
             meaning = "server error; retry later"
@@ -82,16 +85,21 @@ extension HostUpAPIError {
     /// `Retry-After` (RFC 9110 §10.2.3) as a delay, in either form: delay-seconds, or an HTTP-date (then the time
     /// from `now` until it, 0 when it is past). Capped at ``maximumRetryAfter``; `nil` when absent or malformed.
     static func retryAfter(_ value: String?, now: Date) -> Duration? {
+        retryAfterSeconds(value, now: now).map { .seconds(min($0, maximumRetryAfter.components.seconds)) }
+    }
+
+    /// `Retry-After` as the server sent it, in seconds, not capped (a number too long for `Int64` is `Int64.max`);
+    /// `nil` when absent or malformed.
+    static func retryAfterSeconds(_ value: String?, now: Date) -> Int64? {
         guard let value else { return nil }
         let trimmed = String(
             value.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
-        let cap = maximumRetryAfter.components.seconds
         if !trimmed.isEmpty, trimmed.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
             // Digits only: a number too long for Int64 is still a (very long) delay.
-            return .seconds(min(Int64(trimmed) ?? cap, cap))
+            return Int64(trimmed) ?? .max
         }
         guard let date = HTTPDate.secondsSinceEpoch(trimmed) else { return nil }
-        let delay = Double(date) - now.timeIntervalSince1970
-        return .seconds(Int64(max(0, min(delay.rounded(.up), Double(cap)))))
+        let delay = (Double(date) - now.timeIntervalSince1970).rounded(.up)
+        return delay >= Double(Int64.max) ? .max : Int64(max(0, delay))
     }
 }

@@ -135,7 +135,7 @@ public struct HostUpAPIError: Error, Sendable, Equatable, CustomStringConvertibl
         if let problem {
             lines.append(contentsOf: problem.description.split(separator: "\n").map { "  " + $0 })
         }
-        if let retryAfter {
+        if let retryAfter, !message.contains("retry after") {
             lines.append("  retry after: \(retryAfter.components.seconds) s")
         }
         if let rateLimitReset {

@@ -20,7 +20,7 @@ enum ExitCodes {
         EXIT STATUS:
           0   success
           1   kernel failure: some operation was refused by the kernel (the others were applied)
-          2   API refusal: an HTTP error status, or an undecodable or invalid answer (nothing was changed)
+          2   API refusal: an HTTP error status (nothing was changed), or an undecodable or invalid answer
           3   transport failure: the API could not be reached (DNS, connect, TLS, timeout)
           75  busy: the daemon holds the state directory (cleanup while it runs)
           64  usage error

@@ -176,6 +176,10 @@ public struct AccountCommands: Sendable {
         for line in "\(error)".split(separator: "\n", omittingEmptySubsequences: false) {
             console.warn("  \(line)")
         }
+        // A POST or DELETE whose answer was lost or unreadable may have been carried out all the same.
+        if !what.hasPrefix("GET "), let error = error as? HostUpAPIError, [.transport, .decoding].contains(error.code) {
+            console.warn("if the request reached the API, it may have been carried out: check with `hostup-routed routes list`")
+        }
         return CommandFailure(Self.exit(for: error))
     }
 

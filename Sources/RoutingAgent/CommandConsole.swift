@@ -77,7 +77,11 @@ public struct TerminalConsole: CommandConsole {
         while true {
             let count = read(input, &byte, 1)
             if count < 0 && errno == EINTR { continue }
-            if count <= 0 { return line.isEmpty ? nil : String(decoding: line, as: UTF8.self) }
+            if count <= 0 {
+                // End of input (Ctrl-D): the terminal echoed no newline; what is said next starts on its own line.
+                Self.write("\n", to: error)
+                return line.isEmpty ? nil : String(decoding: line, as: UTF8.self)
+            }
             if byte == UInt8(ascii: "\n") { return String(decoding: line, as: UTF8.self) }
             line.append(byte)
         }

@@ -108,7 +108,7 @@ import Testing
         #expect(console.ask("release?") == "n", "a last line without its newline is still the answer")
         #expect(console.ask("release?") == nil)
         Glibc.close(input.read)
-        #expect(error.drain() == "release? [y/N] release? [y/N] ")
+        #expect(error.drain() == "release? [y/N] \nrelease? [y/N] \n", "after the end of input, a new line")
     }
 
     /// API and config strings cannot drive the reader's terminal: control characters are written as `\xNN`; lines
