@@ -110,7 +110,7 @@ public enum ForwardPolicy {
     }
 
     /// A rule as the walk sees it.
-    struct Rule: Equatable {
+    struct Rule {
         /// What the rule does with a packet it matches.
         enum Verdict: Equatable {
             case accept
@@ -134,12 +134,15 @@ public enum ForwardPolicy {
             var negated: Bool
 
             func matches(_ interface: String) -> Bool {
-                patterns.contains { pattern in
-                    if let last = pattern.last, last == "+" || last == "*" {
-                        return interface.hasPrefix(pattern.dropLast())
-                    }
-                    return interface == pattern
-                } != negated
+                patterns.contains { InterfaceMatch.name(interface, matches: $0) } != negated
+            }
+
+            /// Whether `pattern` names `interface`: equal, or a wildcard (`br+`, `"br*"`) that begins it.
+            static func name(_ interface: String, matches pattern: String) -> Bool {
+                if let last = pattern.last, last == "+" || last == "*" {
+                    return interface.hasPrefix(pattern.dropLast())
+                }
+                return interface == pattern
             }
         }
 
@@ -156,11 +159,6 @@ public enum ForwardPolicy {
         /// The rule as the tool prints it.
         var text: String
 
-        static func == (a: Self, b: Self) -> Bool {
-            a.text == b.text && a.verdict == b.verdict && a.interfaceMatches == b.interfaceMatches
-                && a.restricted == b.restricted && a.repliesOnly == b.repliesOnly
-        }
-
         /// The rule's verdict for every packet that came in on `input` and leaves through `output` (`replies`: the
         /// answers of connections made from outside, conntrack's `established`); `nil` when it does not match all
         /// of them.
@@ -170,9 +168,7 @@ public enum ForwardPolicy {
             else { return nil }
             guard let verdictMap else { return verdict }
             let name = verdictMap.direction == .output ? output : input
-            return verdictMap.entries.first {
-                InterfaceMatch(direction: verdictMap.direction, patterns: [$0.pattern], negated: false).matches(name)
-            }?.verdict
+            return verdictMap.entries.first { InterfaceMatch.name(name, matches: $0.pattern) }?.verdict
         }
 
         /// A conntrack state list (`ESTABLISHED,RELATED`, `{ established, related }`) as the walk sees it.
