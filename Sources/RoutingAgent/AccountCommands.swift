@@ -70,7 +70,9 @@ public struct AccountCommands: Sendable {
             console.warn("\(error); nothing was sent")
             throw CommandFailure(.usage)
         }
-        let after = try await call("POST /api/v2/routed-ipv6 (create_route)", conflict: checked.conflictMeaning) {
+        let after = try await call(
+            "POST /api/v2/routed-ipv6 (create_route)", conflict: checked.conflictMeaning, changes: true
+        ) {
             try await client.createRoute(checked.request)
         }
         guard let route = RouteCreation.createdRoute(before: before, after: after) else {
@@ -93,7 +95,9 @@ public struct AccountCommands: Sendable {
     public func deleteRoute(id: String, yes: Bool, in state: RoutedIPv6State) async throws {
         let route = try gate { try ActionGateCheck.routeToDelete(id: id, in: state) }
         try confirm("delete route \(id) (\(route.prefix) -> \(route.vpsId))?", yes: yes)
-        _ = try await call("DELETE /api/v2/routed-ipv6/routes/\(id)") { try await client.deleteRoute(id: id) }
+        _ = try await call("DELETE /api/v2/routed-ipv6/routes/\(id)", changes: true) {
+            try await client.deleteRoute(id: id)
+        }
         console.say("deleted route \(id) (\(route.prefix))")
     }
 
@@ -112,7 +116,8 @@ public struct AccountCommands: Sendable {
         }
         let known = Set(state.pools.map(\.id))
         let after = try await call(
-            "POST /api/v2/routed-ipv6 (allocate_pool)", conflict: "409: the account already has a routed /48"
+            "POST /api/v2/routed-ipv6 (allocate_pool)", conflict: "409: the account already has a routed /48",
+            changes: true
         ) { try await client.allocatePool() }
         for pool in after.pools where !known.contains(pool.id) {
             console.say("allocated pool \(pool.id): \(pool.parentCidr)")
@@ -131,7 +136,9 @@ public struct AccountCommands: Sendable {
     public func releasePool(id: String, yes: Bool, in state: RoutedIPv6State) async throws {
         let pool = try gate { try ActionGateCheck.poolToRelease(id: id, in: state) }
         try confirm("release pool \(id) (\(pool.parentCidr))?", yes: yes)
-        let released = try await call("DELETE /api/v2/routed-ipv6/\(id)") { try await client.releasePool(id: id) }
+        let released = try await call("DELETE /api/v2/routed-ipv6/\(id)", changes: true) {
+            try await client.releasePool(id: id)
+        }
         console.say("released pool \(id) (\(pool.parentCidr)); cooldown until \(released.cooldownUntil ?? "unknown")")
     }
 
@@ -145,29 +152,32 @@ public struct AccountCommands: Sendable {
     /// Runs one API request, named `what` in messages: a `429` is waited out once; a failure is printed and thrown
     /// as ``CommandFailure``.
     ///
-    /// - Parameter conflict: What a body-less `409` means for this request, in words.
+    /// - Parameters:
+    ///   - conflict: What a body-less `409` means for this request, in words.
+    ///   - changes: The request changes the account (a POST or DELETE): when its answer is lost or unreadable, the
+    ///     failure says it may have been carried out all the same.
     public func call<Result>(
-        _ what: String, conflict: String? = nil, _ request: () async throws -> Result
+        _ what: String, conflict: String? = nil, changes: Bool = false, _ request: () async throws -> Result
     ) async throws -> Result {
         do {
             return try await request()
         } catch let error as HostUpAPIError where error.code == .rateLimited {
             let wait = error.retryAfter ?? .seconds(5)
-            guard wait <= Self.longestRetryAfter else { throw report(what, error, conflict: conflict) }
+            guard wait <= Self.longestRetryAfter else { throw report(what, error, conflict: conflict, changes: changes) }
             console.warn("\(what): rate limited; waiting \(wait.components.seconds) s (Retry-After) and trying once more")
             try await sleep(wait)
             do {
                 return try await request()
             } catch {
-                throw report(what, error, conflict: conflict)
+                throw report(what, error, conflict: conflict, changes: changes)
             }
         } catch {
-            throw report(what, error, conflict: conflict)
+            throw report(what, error, conflict: conflict, changes: changes)
         }
     }
 
     /// Prints an API failure and returns the failure to throw.
-    func report(_ what: String, _ error: any Error, conflict: String?) -> CommandFailure {
+    func report(_ what: String, _ error: any Error, conflict: String?, changes: Bool) -> CommandFailure {
         if let conflict, let error = error as? HostUpAPIError, error.status == 409, error.problem == nil {
             console.warn("\(what) refused: \(conflict)")
             return CommandFailure(.api)
@@ -176,8 +186,7 @@ public struct AccountCommands: Sendable {
         for line in "\(error)".split(separator: "\n", omittingEmptySubsequences: false) {
             console.warn("  \(line)")
         }
-        // A POST or DELETE whose answer was lost or unreadable may have been carried out all the same.
-        if !what.hasPrefix("GET "), let error = error as? HostUpAPIError, [.transport, .decoding].contains(error.code) {
+        if changes, let error = error as? HostUpAPIError, [.transport, .decoding].contains(error.code) {
             console.warn("if the request reached the API, it may have been carried out: check with `hostup-routed routes list`")
         }
         return CommandFailure(Self.exit(for: error))
