@@ -43,7 +43,10 @@ extension HostUpAPIError {
             retryAfter = sent.map { .seconds(min($0, cap)) }
             rateLimitReset = response.headers.first(name: "X-RateLimit-Reset")
             // The server's figure, and the agent's cap when it is lower: the user learns both.
-            meaning = "rate limited; " + (sent.map { "retry after \($0) s" + ($0 > cap ? " (the agent waits at most \(cap) s)" : "") } ?? "retry later")
+            meaning =
+                "rate limited; "
+                + (sent.map { "retry after \($0) s" + ($0 > cap ? " (the agent waits at most \(cap) s)" : "") }
+                    ?? "retry later")
         case 500..<600:
             code = .httpStatus
             meaning = "server error; retry later"

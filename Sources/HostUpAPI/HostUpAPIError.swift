@@ -118,8 +118,6 @@ public struct HostUpAPIError: Error, Sendable, Equatable, CustomStringConvertibl
         lhs.code == rhs.code
     }
 
-    /// `code: message`, then the problem document indented, then retry hints; several lines when there is a
-    /// problem document.
     /// The error for a person, on one line: ``message`` with the problem document's detail (else title) in
     /// parentheses when the message does not hold it already; no ``Code`` name (`httpStatus`), no line breaks.
     public var sentence: String {
@@ -130,6 +128,8 @@ public struct HostUpAPIError: Error, Sendable, Equatable, CustomStringConvertibl
         return text.split(whereSeparator: \.isNewline).joined(separator: " ")
     }
 
+    /// `code: message`, then the problem document indented, then retry hints (unless the message gives them);
+    /// several lines when there is a problem document.
     public var description: String {
         var lines = ["\(code): \(message)"]
         if let problem {
